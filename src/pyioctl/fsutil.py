@@ -1,0 +1,73 @@
+"""Crash-safe file writes: a key or config file is either the old one or the new one.
+
+Every write goes to a temporary file in the destination directory (same filesystem, so
+the rename is atomic), is flushed to disk, then renamed over the target; the directory
+is fsynced so the rename itself survives a crash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from pathlib import Path
+
+from .errors import StorageError
+
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_DIR_MODE = 0o700
+
+
+def ensure_private_dir(path: str | os.PathLike[str]) -> Path:
+    """Create ``path`` (and parents) with mode 0700 if missing; existing dirs keep their mode."""
+    p = Path(path)
+    try:
+        p.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"cannot create directory {p}: {exc.strerror or exc}") from None
+    return p
+
+
+def atomic_write(
+    path: str | os.PathLike[str],
+    data: bytes,
+    *,
+    mode: int = PRIVATE_FILE_MODE,
+    keep_existing_mode: bool = False,
+) -> None:
+    """Write ``data`` to ``path`` atomically with ``mode`` (or the existing file's mode)."""
+    target = Path(path)
+    if keep_existing_mode:
+        with contextlib.suppress(FileNotFoundError):
+            mode = target.stat().st_mode & 0o7777
+    tmp = target.with_name(f".{target.name}.tmp{secrets.token_hex(6)}")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    except OSError as exc:
+        raise StorageError(f"cannot write {target}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)  # the umask may have narrowed os.open's mode
+        os.replace(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise StorageError(f"cannot write {target}: {exc.strerror or exc}") from None
+    fsync_dir(target.parent)
+
+
+def fsync_dir(path: str | os.PathLike[str]) -> None:
+    """Persist a directory entry change (rename, unlink); best effort where unsupported."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
