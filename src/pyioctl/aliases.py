@@ -1,0 +1,77 @@
+"""Alias rules and the ``alias export``/``import`` formats (spec §6).
+
+Aliases live in config.default's ``aliases`` map. ``alias set`` and ``alias import`` keep
+one alias per address; the export formats are Go's compact JSON and yaml.v2 text.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import yaml
+
+from . import gojson
+from .address import is_valid
+from .config import _scalar, check_alias
+from .errors import ConfigError
+
+
+def sorted_items(aliases: dict[str, str]) -> list[tuple[str, str]]:
+    """Aliases by name in byte order (Go sorts map keys as bytes)."""
+    return sorted(aliases.items(), key=lambda kv: kv[0].encode())
+
+
+def bind(aliases: dict[str, str], name: str, address: str) -> None:
+    """Point ``name`` at ``address``, dropping any other alias of that address."""
+    for other in [n for n, a in aliases.items() if a == address]:
+        del aliases[other]
+    aliases[name] = address
+
+
+def export_json(aliases: dict[str, str]) -> str:
+    entries = [{"name": n, "address": a} for n, a in sorted_items(aliases)]
+    return gojson.dumps({"aliases": entries or None})
+
+
+def export_yaml(aliases: dict[str, str]) -> str:
+    if not aliases:
+        return "aliases: []\n"
+    lines = ["aliases:"]
+    for name, address in sorted_items(aliases):
+        lines += [f"- name: {_scalar(name)}", f"  address: {_scalar(address)}"]
+    return "\n".join(lines) + "\n"
+
+
+def parse_export(data: str, fmt: str) -> list[tuple[str, str]]:
+    """Entries of an export document, each validated (Go ioctl checks none of them)."""
+    try:
+        document: Any = json.loads(data) if fmt == "json" else yaml.safe_load(data)
+    except (ValueError, yaml.YAMLError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(
+            f"failed to unmarshal imported aliases: {first}", code="bad_aliases"
+        ) from None
+    entries = document.get("aliases") if isinstance(document, dict) else None
+    if entries is None and isinstance(document, dict) and "aliases" in document:
+        entries = []
+    if not isinstance(entries, list):
+        raise ConfigError(
+            "failed to unmarshal imported aliases: expected an object with an aliases list",
+            code="bad_aliases",
+        )
+    parsed = []
+    for position, entry in enumerate(entries, 1):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        address = entry.get("address") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not isinstance(address, str):
+            raise ConfigError(
+                f"alias entry {position}: name and address must be strings", code="bad_aliases"
+            )
+        check_alias(name)
+        if not is_valid(address):
+            raise ConfigError(
+                f"alias entry {position} ({name}): invalid IoTeX address", code="bad_aliases"
+            )
+        parsed.append((name, address))
+    return parsed
