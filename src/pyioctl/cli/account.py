@@ -1,0 +1,356 @@
+"""``ioctl account``: local key management on the shared keystore (spec §5)."""
+
+from __future__ import annotations
+
+import click
+
+from .. import address as _address
+from .. import gojson
+from ..config import check_alias
+from ..errors import KeyFormatError
+from ..keys import PrivateKey, recover_message_signer
+from .app import App, pass_app
+from .base import IoctlGroup
+from .output import CliError, GoCode, wrapped
+from .signer import unlock_signer
+
+
+@click.group(cls=IoctlGroup)
+def account() -> None:
+    """Manage accounts in the keystore (~/.config/ioctl/default).
+
+    Network commands of Go ioctl (balance, nonce, actions, info) are not part of this
+    tool: it never contacts a node.
+    """
+
+
+def _new_key_file(app: App, alias: str, key: PrivateKey) -> str:
+    """Ask for the new password twice and store ``key``; returns its io address."""
+    password = app.prompt.new_password(alias)
+    with wrapped(GoCode.KEYSTORE, "failed to import private key into keystore "):
+        app.wallet.keystore.store(key, password)
+    return key.address
+
+
+def _check_new_alias(app: App, alias: str) -> None:
+    with wrapped(GoCode.VALIDATION, "invalid alias"):
+        check_alias(alias)
+    existing = app.wallet.aliases.get(alias)
+    if existing is not None:
+        raise CliError(
+            f'invalid alias: alias "{alias}" has already used for {existing}', GoCode.VALIDATION
+        )
+
+
+@account.command()
+@click.option("-n", "--num", default=1, type=click.IntRange(min=0), show_default=True,
+              help="Number of accounts to generate.")  # fmt: skip
+@pass_app
+def create(app: App, num: int) -> None:
+    """Generate new key pairs and print them; nothing is saved.
+
+    Example: ioctl account create -n 2
+    """
+    keys = [PrivateKey.generate() for _ in range(num)]
+    accounts = [
+        {
+            "address": k.address,
+            "ethAddress": _address.eth_lower(k.public_key.hash160),
+            "privateKey": k.hex(),
+            "publicKey": k.public_key.hex(),
+        }
+        for k in keys
+    ]
+    payload = {"accounts": accounts}
+    app.out.result(gojson.dumps(payload, indent=True), payload)
+
+
+@account.command()
+@click.argument("alias")
+@pass_app
+def createadd(app: App, alias: str) -> None:
+    """Create a new account, save it to the keystore and name it ALIAS.
+
+    Example: ioctl account createadd alice
+    """
+    with wrapped(GoCode.VALIDATION, "invalid alias"):
+        check_alias(alias)
+    existing = app.wallet.aliases.get(alias)
+    if existing is not None:
+        info = (
+            f'** Alias "{alias}" has already used for {existing}\n'
+            "Overwriting the account will keep the previous keystore file stay, "
+            "but bind the alias to the new one.\nWould you like to continue?\n"
+        )
+        with wrapped(GoCode.INPUT, "cannot confirm in non-interactive mode"):
+            if not app.prompt.confirm(info):
+                return
+    key = PrivateKey.generate()
+    io_address = _new_key_file(app, alias, key)
+    app.wallet.aliases[alias] = io_address
+    app.save_config()
+    app.out.result(
+        f'New account "{alias}" is created.\nIO address:  {io_address}\n'
+        f"ETH address: {key.eth_address}\n"
+        "Please Keep your password, or you will lose your private key."
+    )
+
+
+@account.group("import", cls=IoctlGroup)
+def import_() -> None:
+    """Import an account from a private key or a keystore file."""
+
+
+def _finish_import(app: App, alias: str, key: PrivateKey) -> None:
+    if app.wallet.keystore.find(key.public_key.hash160) is not None:
+        raise CliError(
+            "failed to import private key into keystore : account already exists", GoCode.KEYSTORE
+        )
+    io_address = _new_key_file(app, alias, key)
+    app.wallet.aliases[alias] = io_address
+    app.save_config()
+    app.out.result(
+        f"New account #{alias} is created. Keep your password, or you will lose your private key."
+    )
+
+
+@import_.command("key")
+@click.argument("alias")
+@pass_app
+def import_key(app: App, alias: str) -> None:
+    """Import a private key (read without echo) as ALIAS.
+
+    Example: ioctl account import key alice
+    """
+    _check_new_alias(app, alias)
+    text = app.prompt.secret(
+        f"#{alias}: Enter your private key, which will not be exposed on the screen."
+    )
+    try:
+        key = PrivateKey.from_hex(text)
+    except KeyFormatError as exc:
+        # Unlike Go, never echo the (secret) input in the error.
+        raise CliError(
+            f"failed to generate private key from hex string : {exc}", GoCode.CRYPTO
+        ) from None
+    _finish_import(app, alias, key)
+
+
+@import_.command("keystore")
+@click.argument("alias")
+@click.argument("filepath", type=click.Path(dir_okay=False))
+@pass_app
+def import_keystore(app: App, alias: str, filepath: str) -> None:
+    """Import a keystore file (re-encrypted under a new password) as ALIAS.
+
+    Example: ioctl account import keystore alice ./UTC--2024-…--3f9c…
+    """
+    from ..keystore import decrypt
+
+    _check_new_alias(app, alias)
+    try:
+        data = open(filepath, "rb").read()  # noqa: SIM115 - read in one call
+    except OSError as exc:
+        raise CliError(
+            f'keystore file "{filepath}" read error: {exc.strerror}', GoCode.READ_FILE
+        ) from None
+    password = app.prompt.secret(
+        f"#{alias}: Enter your password of keystore, which will not be exposed on the screen."
+    )
+    with wrapped(GoCode.KEYSTORE, "failed to decrypt key"):
+        key = decrypt(data, password, where=filepath)
+    _finish_import(app, alias, key)
+
+
+def _signer_address(app: App, text: str) -> str:
+    """``util.Address`` for commands that also take ``hdw::`` signers."""
+    from ..wallet import is_hdw_signer
+
+    if is_hdw_signer(text):
+        return text
+    with wrapped(GoCode.ADDRESS, "failed to get address"):
+        return app.wallet.resolve(text)
+
+
+@account.command()
+@click.argument("signer", metavar="ALIAS|ADDRESS|hdw::PATH")
+@pass_app
+def export(app: App, signer: str) -> None:
+    """Print the private key (hex) of an account, after asking for its password.
+
+    Example: ioctl account export alice
+    """
+    address = _signer_address(app, signer)
+    with wrapped(GoCode.KEYSTORE, "failed to get private key from keystore"):
+        key = unlock_signer(app, address, None)
+    app.out.result(key.hex())
+
+
+@account.command()
+@click.argument("signer", metavar="ALIAS|ADDRESS|hdw::PATH")
+@pass_app
+def exportpublic(app: App, signer: str) -> None:
+    """Print the uncompressed public key (130 hex) of an account.
+
+    Example: ioctl account exportpublic alice
+    """
+    address = _signer_address(app, signer)
+    with wrapped(GoCode.KEYSTORE, "failed to get private key from keystore"):
+        key = unlock_signer(app, address, None)
+    app.out.result(key.public_key.hex())
+
+
+@account.command("list")
+@pass_app
+def list_(app: App) -> None:
+    """List the accounts in the keystore, with their aliases.
+
+    Example: ioctl account list
+    """
+    with wrapped(GoCode.KEYSTORE):
+        accounts = app.wallet.keystore.accounts()
+    rows = [{"address": a.address, "alias": app.wallet.alias_of(a.address)} for a in accounts]
+    text = "\n".join(f"{r['address']} - {r['alias']}" if r["alias"] else r["address"] for r in rows)
+    app.out.result(text, {"accounts": rows or None})
+
+
+@account.command()
+@click.argument("target", required=False, default="", metavar="[ALIAS|ADDRESS]")
+@click.option("-y", "--yes", "assume_yes", is_flag=True,
+              help="Delete without asking (for scripts; Go ioctl has no such flag).")  # fmt: skip
+@pass_app
+def delete(app: App, target: str, assume_yes: bool) -> None:
+    """Delete an account's key file (the default account when none is given).
+
+    Example: ioctl account delete alice -y
+    """
+    with wrapped(GoCode.ADDRESS, "failed to get address"):
+        io_address = app.wallet.resolve_or_default(target)
+    found = app.wallet.find_account(io_address)
+    if found is None:
+        raise CliError(
+            f"crypto file of account #{io_address} not found: stat : no such file or directory",
+            GoCode.CRYPTO,
+        )
+    info = (
+        "** This is an irreversible action!\n"
+        "Once an account is deleted, all the assets under this account may be lost!\n"
+        "Type 'YES' to continue, quit for anything else."
+    )
+    if not assume_yes:
+        with wrapped(GoCode.INPUT):
+            if not app.prompt.confirm(info, what="account delete"):
+                return
+    with wrapped(GoCode.KEYSTORE, "failed to delete account"):
+        app.wallet.keystore.delete(found)
+    for name in [n for n, a in app.wallet.aliases.items() if a == io_address]:
+        del app.wallet.aliases[name]
+    app.save_config()
+    app.out.result(f"Account #{io_address} has been deleted.")
+
+
+@account.command()
+@click.argument("target", required=False, default="", metavar="[ALIAS|ADDRESS]")
+@pass_app
+def update(app: App, target: str) -> None:
+    """Change an account's password (the default account when none is given).
+
+    Example: ioctl account update alice
+    """
+    with wrapped(GoCode.ADDRESS, "failed to get address"):
+        io_address = app.wallet.resolve_or_default(target)
+    found = app.wallet.find_account(io_address)
+    if found is None:
+        # Go prints success here although nothing changed.
+        raise CliError(f"account #{io_address} is not in the keystore", GoCode.KEYSTORE)
+    current = app.prompt.secret(f"#{io_address}: Enter current password\n")
+    with wrapped(GoCode.KEYSTORE, "error occurs when checking current password"):
+        app.wallet.keystore.unlock(found, current)
+    new = app.prompt.secret(f"#{io_address}: Enter new password\n")
+    again = app.prompt.secret(f"#{io_address}: Enter new password again\n")
+    if new != again:
+        raise CliError("password doesn't match", GoCode.VALIDATION)
+    with wrapped(GoCode.KEYSTORE, "failed to update account"):
+        app.wallet.keystore.update(found, current, new)
+    app.out.result(f"Account #{io_address} has been updated.")
+
+
+@account.command()
+@click.argument("target", metavar="ALIAS|IO_ADDRESS|ETH_ADDRESS")
+@pass_app
+def ethaddr(app: App, target: str) -> None:
+    """Show an account's io address and EIP-55 Ethereum address.
+
+    Example: ioctl account ethaddr io187wzp08vnhjjpkydnr97qlh8kh0dpkkytfam8j
+    """
+    with wrapped(GoCode.ADDRESS):
+        io_address = app.wallet.resolve(target)
+        eth = _address.eth_checksum(_address.to_hash160(io_address))
+    app.out.result(f"{io_address} - {eth}", {"ioAddr": io_address, "ethAddr": eth})
+
+
+def _message_bytes(message: str) -> bytes:
+    """ioctl signs hex: an optional 0x prefix, then hex digits (text must be hex-encoded)."""
+    digits = message[2:] if message[:2].lower() == "0x" else message
+    if len(digits) % 2:
+        raise CliError("encoding/hex: odd length hex string", GoCode.CONVERT)
+    try:
+        return bytes.fromhex(digits)
+    except ValueError:
+        bad = next(c for c in digits if c not in "0123456789abcdefABCDEF")
+        raise CliError(
+            f"encoding/hex: invalid byte: U+{ord(bad):04X} {bad!r}", GoCode.CONVERT
+        ) from None
+
+
+@account.command()
+@click.argument("message")
+@click.option("-s", "--signer", required=True, metavar="ALIAS|ADDRESS|hdw::PATH",
+              help="Account that signs.")  # fmt: skip
+@pass_app
+def sign(app: App, message: str, signer: str) -> None:
+    """Sign a hex MESSAGE like Ethereum personal_sign; prints r||s||v (130 hex).
+
+    Example: ioctl account sign 0x68656c6c6f -s alice
+    """
+    data = _message_bytes(message)
+    address = _signer_address(app, signer)
+    with wrapped(GoCode.KEYSTORE, "failed to sign message"):
+        key = unlock_signer(app, address, None)
+    app.out.result(key.sign_message(data).hex())
+
+
+@account.command("verify")
+@pass_app
+def verify_key(app: App) -> None:
+    """Read a private key and show its address and public key.
+
+    Example: ioctl account verify
+    """
+    app.out.raw("Enter private key:")
+    text = app.prompt.read_secret()
+    with wrapped(GoCode.CRYPTO, "failed to generate private key from hex string"):
+        key = PrivateKey.from_hex(text)
+    pub = key.public_key
+    app.out.result(
+        f"Address:\t{pub.address}\nPublic Key:\t{pub.hex()}",
+        {"address": pub.address, "publicKey": pub.hex()},
+    )
+
+
+@account.command("recover")
+@click.argument("message")
+@click.argument("signature")
+@pass_app
+def recover(app: App, message: str, signature: str) -> None:
+    """Show the address that produced an ``account sign`` SIGNATURE over hex MESSAGE.
+
+    Example: ioctl account recover 0x68656c6c6f 7b4024…584d01
+    """
+    data = _message_bytes(message)
+    try:
+        raw = bytes.fromhex(signature.removeprefix("0x"))
+        pub = recover_message_signer(data, raw)
+    except (ValueError, KeyFormatError) as exc:
+        raise CliError(f"invalid signature: {exc}", GoCode.CRYPTO) from None
+    app.out.result(pub.address, {"address": pub.address, "publicKey": pub.hex()})

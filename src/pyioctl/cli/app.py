@@ -1,0 +1,55 @@
+"""Per-invocation state shared by the commands: output, prompts, and the lazily opened wallet.
+
+The config directory is opened (and created on first run, printing Go's
+``Config set to default values``) only by commands that use it, so ``jwt decode`` and
+``--help`` touch nothing on disk.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import click
+
+from ..config import SUPPORTED_LANGUAGES, ConfigFile
+from ..wallet import Wallet
+from .output import CliError, GoCode, Output, wrapped
+from .prompt import Prompter
+
+
+class App:
+    def __init__(self, *, json_mode: bool, non_interactive: bool | None) -> None:
+        self.out = Output(json_mode)
+        self.prompt = Prompter(self.out, non_interactive=non_interactive)
+
+    @cached_property
+    def config_file(self) -> ConfigFile:
+        with wrapped(GoCode.CONFIG):
+            opened = ConfigFile.open()
+        if opened.created:
+            self.out.notice("Config set to default values")
+        language = opened.config.language
+        if language not in SUPPORTED_LANGUAGES:
+            self.out.warn(f"Warn: Language {language} is not supported, English instead.\n")
+        return opened
+
+    @cached_property
+    def wallet(self) -> Wallet:
+        return Wallet(self.config_file)
+
+    def save_config(self) -> None:
+        with wrapped(GoCode.WRITE_FILE):
+            self.config_file.save()
+
+    def ask_password(self, text: str) -> str:
+        return self.prompt.secret(text)
+
+
+def get_app() -> App:
+    app = click.get_current_context().find_object(App)
+    if app is None:  # pragma: no cover - the root group always creates it
+        raise CliError("internal error: no application context", GoCode.RUNTIME)
+    return app
+
+
+pass_app = click.make_pass_decorator(App)

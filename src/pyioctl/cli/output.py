@@ -1,0 +1,129 @@
+"""Everything the CLI prints: human text, Go ioctl's ``-o json`` envelope, errors, exit codes.
+
+Spec §1.3/§1.4. Human mode prints each message followed by a newline (Go ``Println``).
+JSON mode prints ``{"messageType": …, "message": …}`` pretty-printed with Go's encoder.
+Unlike Go ioctl, an error always exits non-zero, in JSON mode too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from enum import IntEnum
+from typing import Any, NoReturn
+
+from .. import gojson
+from ..errors import PyioctlError
+
+EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130
+
+
+class GoCode(IntEnum):
+    """ioctl's ``output.ErrorCode`` values, shown as ``code`` in the JSON error envelope."""
+
+    UNDEFINED = 0
+    UPDATE = 1
+    RUNTIME = 2
+    NETWORK = 3
+    API = 4
+    VALIDATION = 5
+    SERIALIZATION = 6
+    READ_FILE = 7
+    WRITE_FILE = 8
+    FLAG = 9
+    CONVERT = 10
+    CRYPTO = 11
+    ADDRESS = 12
+    INPUT = 13
+    KEYSTORE = 14
+    CONFIG = 15
+    INSTANTIATION = 16
+    COMPILER = 17
+
+
+class CliError(Exception):
+    """An error as ioctl reports it: one ``info`` line and a Go error code."""
+
+    def __init__(self, info: str, code: GoCode = GoCode.UNDEFINED, *, usage: bool = False) -> None:
+        super().__init__(info)
+        self.info = info
+        self.code = code
+        self.usage = usage
+
+
+@contextlib.contextmanager
+def wrapped(code: GoCode, prefix: str = "") -> Iterator[None]:
+    """Go's ``output.NewError(code, prefix, err)``: re-raise library errors as ``prefix: cause``.
+
+    An inner CliError keeps its own code unless ``code`` is set, as in Go.
+    """
+    try:
+        yield
+    except CliError as exc:
+        info = f"{prefix}: {exc.info}" if prefix else exc.info
+        raise CliError(info, code or exc.code) from None
+    except PyioctlError as exc:
+        raise CliError(f"{prefix}: {exc}" if prefix else str(exc), code) from None
+
+
+class Output:
+    """Prints results, prompts and errors in the selected format."""
+
+    def __init__(self, json_mode: bool = False) -> None:
+        self.json_mode = json_mode
+
+    def _envelope(self, message_type: str, message: Any) -> None:
+        text = gojson.dumps({"messageType": message_type, "message": message}, indent=True)
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+
+    def result(self, text: str, data: Any = None) -> None:
+        """A command's result: ``text`` in human mode, ``data`` (or ``text``) in JSON mode."""
+        if self.json_mode:
+            self._envelope("result", text if data is None else data)
+        else:
+            sys.stdout.write(text + "\n")
+            sys.stdout.flush()
+
+    def raw(self, text: str) -> None:
+        """Printed as is in both modes (Go prints some values without the envelope)."""
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+
+    def query(self, text: str) -> None:
+        if self.json_mode:
+            self._envelope("query", text)
+        else:
+            sys.stdout.write(text + "\n")
+            sys.stdout.flush()
+
+    def confirmation(self, info: str) -> None:
+        if self.json_mode:
+            self._envelope("confirmation", {"info": info, "options": ["yes"]})
+        else:
+            sys.stdout.write(f"{info}\nOptions: yes\nQuit for anything else.\n")
+            sys.stdout.flush()
+
+    def warn(self, text: str) -> None:
+        """Warnings go to stderr so they never mix with a result that is piped on."""
+        if self.json_mode:
+            text = gojson.dumps({"messageType": "warn", "message": text}, indent=True)
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+    def notice(self, text: str) -> None:
+        """Side remarks Go prints on stdout; kept off stdout in JSON mode so it stays JSON."""
+        if self.json_mode:
+            sys.stderr.write(text + "\n")
+        else:
+            sys.stdout.write(text + "\n")
+
+    def fail(self, error: CliError) -> NoReturn:
+        if self.json_mode:
+            self._envelope("error", {"code": int(error.code), "info": error.info})
+        else:
+            sys.stderr.write(f"Error: {error.info}\n")
+            sys.stderr.flush()
+        raise SystemExit(EXIT_ERROR)

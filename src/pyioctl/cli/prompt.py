@@ -1,0 +1,78 @@
+"""Reading secrets and confirmations (spec §1.5).
+
+A terminal gets a hidden prompt; piped stdin is read one line per prompt from one shared
+buffer (so ``printf 'pw\\npw\\n' | ioctl …`` answers two prompts), trailing CR/LF removed.
+Confirmations need a terminal: without one (or with ``--non-interactive``) they fail
+unless the command offers a ``-y`` flag.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from .output import CliError, GoCode, Output
+
+
+def stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class Prompter:
+    def __init__(self, out: Output, *, non_interactive: bool | None = None) -> None:
+        self.out = out
+        if non_interactive is None:
+            non_interactive = (
+                os.environ.get("IOCTL_NON_INTERACTIVE") == "1" or not stdin_is_terminal()
+            )
+        self.non_interactive = non_interactive
+
+    def _read_line(self) -> str:
+        stream = sys.stdin.buffer if sys.stdin is not None else None
+        line = stream.readline() if stream is not None else b""
+        if not line:
+            raise CliError("failed to read password from stdin: EOF", GoCode.INPUT)
+        return line.rstrip(b"\r\n").decode("utf-8", "surrogateescape")
+
+    def secret(self, text: str) -> str:
+        """Print ``text`` as a query, then read a secret (hidden on a terminal)."""
+        self.out.query(text)
+        return self.read_secret()
+
+    def read_secret(self) -> str:
+        if not stdin_is_terminal():
+            return self._read_line()
+        import getpass
+
+        try:
+            return getpass.getpass("")
+        except EOFError:
+            raise CliError("failed to read password from stdin: EOF", GoCode.INPUT) from None
+
+    def new_password(self, label: str) -> str:
+        """ioctl's ``#<label>: Set password`` / ``Enter password again`` pair."""
+        first = self.secret(f"#{label}: Set password\n")
+        second = self.secret(f"#{label}: Enter password again\n")
+        if first != second:
+            raise CliError("password doesn't match", GoCode.VALIDATION)
+        return first
+
+    def confirm(self, info: str, *, what: str = "") -> bool:
+        """Ask for ``yes``; False (after printing ``quit``) for any other answer."""
+        if self.non_interactive:
+            prefix = f"{what} requires interactive confirmation: " if what else ""
+            raise CliError(
+                prefix + "interactive input required (confirmation) but running in "
+                "non-interactive mode; use flags to provide input",
+                GoCode.INPUT,
+            )
+        self.out.confirmation(info)
+        line = sys.stdin.readline()
+        words = line.split()
+        if words and words[0].lower() == "yes":
+            return True
+        self.out.result("quit")
+        return False
