@@ -46,11 +46,19 @@ class GoCode(IntEnum):
 class CliError(Exception):
     """An error as ioctl reports it: one ``info`` line and a Go error code."""
 
-    def __init__(self, info: str, code: GoCode = GoCode.UNDEFINED, *, usage: bool = False) -> None:
+    def __init__(
+        self,
+        info: str,
+        code: GoCode = GoCode.UNDEFINED,
+        *,
+        usage: bool = False,
+        reason: str | None = None,
+    ) -> None:
         super().__init__(info)
         self.info = info
         self.code = code
         self.usage = usage
+        self.reason = reason
 
 
 @contextlib.contextmanager
@@ -120,9 +128,17 @@ class Output:
         else:
             sys.stdout.write(text + "\n")
 
+    def status(self, text: str) -> None:
+        """A progress remark for the person at the terminal: stderr, never mixed with results."""
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
     def fail(self, error: CliError) -> NoReturn:
         if self.json_mode:
-            self._envelope("error", {"code": int(error.code), "info": error.info})
+            message: dict[str, Any] = {"code": int(error.code), "info": error.info}
+            if error.reason:
+                message["reason"] = error.reason  # our stable code, e.g. "expired"
+            self._envelope("error", message)
         else:
             sys.stderr.write(f"Error: {error.info}\n")
             sys.stderr.flush()

@@ -1,0 +1,354 @@
+"""``ioctl jwt``: issue tokens exactly as Go ioctl does (spec §7), and inspect and verify them."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+import click
+
+from .. import gojson
+from .. import jwt as _jwt
+from ..durations import parse_duration
+from ..errors import PyioctlError
+from ..fsutil import atomic_write
+from ..wallet import NO_DEFAULT_ACCOUNT, is_hdw_signer
+from .app import App, pass_app
+from .base import IoctlGroup
+from .output import CliError, GoCode, wrapped
+from .signer import unlock_signer
+
+_INT64 = re.compile(r"[+-]?\d+")
+_GO_TYPE_NAMES = {bool: "bool", int: "number", float: "number", list: "array", dict: "object"}
+
+
+@click.group(cls=IoctlGroup)
+def jwt() -> None:
+    """Sign, verify, decode and serve JWT access tokens.
+
+    Tokens say ES256 in their header but are signed with the account's secp256k1 key,
+    as Go ioctl and iotex-antenna-go make them.
+    """
+
+
+class _Duration(click.ParamType):
+    name = "DURATION"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_duration(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+DURATION = _Duration()
+
+
+def _parse_arguments(text: str) -> dict[str, str]:
+    """``--with-arguments``: a JSON object of strings (spec §7.2)."""
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise CliError(f"failed to unmarshal arguments: {exc}", GoCode.SERIALIZATION) from None
+    if not isinstance(value, dict):
+        kind = "null" if value is None else _GO_TYPE_NAMES.get(type(value), "string")
+        raise CliError(
+            f"failed to unmarshal arguments: json: cannot unmarshal {kind} "
+            "into Go value of type map[string]string",
+            GoCode.SERIALIZATION,
+        )
+    for item in value.values():
+        if not isinstance(item, str):
+            kind = "null" if item is None else _GO_TYPE_NAMES[type(item)]
+            raise CliError(
+                f"failed to unmarshal arguments: json: cannot unmarshal {kind} "
+                "into Go value of type string",
+                GoCode.SERIALIZATION,
+            )
+    return value
+
+
+def _parse_exp(text: str) -> int:
+    reason = "invalid syntax"
+    if _INT64.fullmatch(text):
+        number = int(text)
+        if -(1 << 63) <= number < 1 << 63:
+            return number
+        reason = "value out of range"
+    raise CliError(
+        f'invalid expire time: strconv.ParseInt: parsing "{text}": {reason}', GoCode.SERIALIZATION
+    )
+
+
+def _signer_address(app: App, signer: str) -> str:
+    """``-s`` value, or the default account (which, unlike Go, may be an ``hdw::`` path)."""
+    chosen = signer or app.wallet.default_account
+    if not chosen:
+        raise CliError(f"failed to get signer address: {NO_DEFAULT_ACCOUNT}", GoCode.ADDRESS)
+    if is_hdw_signer(chosen):
+        return chosen
+    with wrapped(GoCode.ADDRESS, "failed to get signer address"):
+        return app.wallet.resolve(chosen)
+
+
+def _sign_output(token: str, key_address: str, public_hex: str, claims: dict[str, str]) -> str:
+    return (
+        f"JWT token: {token}\n\nsigned by:\n{{\n  address: {key_address}\n"
+        f"  public key: 0x{public_hex}\n}}\nwith following claims:\n"
+        + gojson.dumps(claims, indent=True, sort_keys=True)
+    )
+
+
+@jwt.command()
+@click.option(
+    "-s",
+    "--signer",
+    default="",
+    metavar="ALIAS|ADDRESS|hdw::PATH",
+    help="Account that signs (default: the default account).",
+)
+@click.option(
+    "-P",
+    "--password",
+    default="",
+    help="Key password (visible to other users: prefer the prompt or piped stdin).",
+)
+@click.option(
+    "--with-arguments",
+    "arguments",
+    default="",
+    metavar="JSON",
+    help='Claims as a JSON object of strings: {"sub": …, "scope": …, "exp": UNIX_TIME}.',
+)
+@click.option(
+    "--expires-in",
+    type=DURATION,
+    default=None,
+    help="Set exp to now + DURATION (3600, 90m, 24h, 7d). Not with an exp argument.",
+)
+@click.option(
+    "--save",
+    is_flag=True,
+    help="Also write the bare token to ~/.config/ioctl/default/auth.jwt (0600), "
+    "where Go ioctl reads it.",
+)
+@click.option(
+    "--alg",
+    type=click.Choice(["ES256", "ES256K"]),
+    default="ES256",
+    show_default=True,
+    help="Header label; ES256K (RFC 8812) lets standard JOSE libraries verify.",
+)
+@click.option("-y", "--assume-yes", is_flag=True, hidden=True)
+@click.option("-l", "--gas-limit", hidden=True)
+@click.option("-p", "--gas-price", hidden=True)
+@click.option("-n", "--nonce", hidden=True)
+@click.option("-w", "--wait", is_flag=True, hidden=True)
+@pass_app
+def sign(app: App, signer: str, password: str, arguments: str, expires_in: int | None,
+         save: bool, alg: str, **_ignored: Any) -> None:  # fmt: skip
+    """Sign a JWT access token with an account's key.
+
+    \b
+    Example:
+      ioctl jwt sign -s alice --expires-in 1h \\
+        --with-arguments '{"sub":"weather","scope":"Create"}'
+    """
+    claims = _parse_arguments(arguments)
+    now = int(time.time())
+    if claims.get("exp"):
+        if expires_in is not None:
+            raise CliError("--expires-in cannot be combined with an exp argument", GoCode.FLAG)
+        exp = _parse_exp(claims["exp"])
+    elif expires_in is not None:
+        exp = now + expires_in
+        claims["exp"] = str(exp)
+    else:
+        exp, claims["exp"] = 0, "0"
+    address = _signer_address(app, signer)
+    key = unlock_signer(app, address, password or None)
+    token = _jwt.sign(
+        key, sub=claims.get("sub", ""), scope=claims.get("scope", ""), exp=exp, iat=now, alg=alg
+    )
+    claims["iat"] = str(now)
+    claims["iss"] = "0x" + key.public_key.hex()
+    app.out.result(_sign_output(token, key.address, key.public_key.hex(), claims))
+    if not exp:
+        app.out.warn("Warn: this token has no expiry (exp); it is valid until its key is revoked.")
+    if save:
+        path = app.config_file.auth_jwt_path
+        with wrapped(GoCode.WRITE_FILE, "failed to save token"):
+            atomic_write(path, token.encode())
+        app.out.status(f"Token saved to {path}")
+
+
+def _read_token(token: str | None) -> str:
+    if token is None or token == "-":
+        token = sys.stdin.read()
+    token = token.strip()
+    if not token:
+        raise CliError("no token given: pass it as an argument or on stdin", GoCode.INPUT)
+    return token
+
+
+def _when(timestamp: int, now: int) -> str:
+    moment = datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    delta = timestamp - now
+    relative = f"in {_jwt.go_duration(delta)}" if delta > 0 else f"{_jwt.go_duration(-delta)} ago"
+    return f"{moment} ({relative})"
+
+
+def _time_fields(claims: dict[str, Any], now: int) -> list[tuple[str, str]]:
+    rows = []
+    for name, label in (("iat", "issued at"), ("nbf", "not before"), ("exp", "expires at")):
+        value = claims.get(name)
+        if isinstance(value, int) and not isinstance(value, bool) and value:
+            try:
+                rows.append((label, _when(value, now)))
+            except (OverflowError, OSError, ValueError):
+                rows.append((label, str(value)))
+    if not claims.get("exp"):
+        rows.append(("expires at", "never (no exp claim)"))
+    return rows
+
+
+def _table(rows: list[tuple[str, str]]) -> str:
+    width = max(len(label) for label, _ in rows) + 1
+    return "\n".join(f"{label + ':':<{width}} {value}" for label, value in rows)
+
+
+@jwt.command()
+@click.argument("token", required=False, metavar="[TOKEN|-]")
+@click.option(
+    "--issuer",
+    "issuers",
+    multiple=True,
+    metavar="ADDRESS|KEY|ALIAS",
+    help="Trusted issuer (repeatable): io or 0x address, public key, or alias.",
+)
+@click.option("--any-issuer", is_flag=True, help="Accept any issuer (the token's own key).")
+@click.option("--scope", default=None, help="Require this right (Create, Read, Update, Delete).")
+@click.option("--sub", default=None, help="Require this subject.")
+@click.option(
+    "--at",
+    "at",
+    type=int,
+    default=None,
+    metavar="UNIX_TIME",
+    help="Check validity at this time instead of now.",
+)
+@click.option("--leeway", type=DURATION, default=0, help="Clock skew allowed for exp/iat/nbf.")
+@click.option(
+    "--max-lifetime", type=DURATION, default=None, help="Reject tokens whose exp - iat is longer."
+)
+@click.option("--require-exp", is_flag=True, help="Reject tokens without an expiry.")
+@click.option("--strict", is_flag=True, help="Also require low-S signatures.")
+@pass_app
+def verify(app: App, token: str | None, issuers: tuple[str, ...], any_issuer: bool,
+           scope: str | None, sub: str | None, at: int | None, leeway: int,
+           max_lifetime: int | None, require_exp: bool, strict: bool) -> None:  # fmt: skip
+    """Verify a token's signature, times, issuer, scope and subject; exit 0 only if valid.
+
+    \b
+    Example:
+      ioctl jwt verify "$TOKEN" --issuer alice --scope Create --sub weather
+    """
+    text = _read_token(token)
+    if issuers and any_issuer:
+        raise CliError("--issuer and --any-issuer exclude each other", GoCode.FLAG)
+    trusted: Any = _jwt.ANY_ISSUER
+    if issuers:
+        trusted = [_issuer_argument(app, i) for i in issuers]
+    elif not any_issuer:
+        app.out.warn(
+            "Warn: issuer not pinned: checked against the token's own key, so anyone can make "
+            "a token that passes; use --issuer to say whose tokens you trust."
+        )
+    now = int(time.time()) if at is None else at
+    try:
+        verified = _jwt.verify(
+            text, issuers=trusted, now=now, leeway=leeway, scope=scope, sub=sub,
+            max_lifetime=max_lifetime, require_exp=require_exp, strict=strict,
+        )  # fmt: skip
+    except _jwt.TokenError as exc:
+        raise CliError(f"invalid token: {exc}", GoCode.VALIDATION, reason=exc.code) from None
+    pinned = bool(issuers)
+    rows = [
+        ("issuer", verified.issuer_address),
+        ("public key", "0x" + verified.public_key.hex()),
+        ("subject", verified.subject),
+        ("scope", verified.scope),
+        *_time_fields(verified.claims, now),
+    ]
+    headline = "Token is valid." if pinned or any_issuer else "Signature valid (issuer not pinned)."
+    app.out.result(
+        headline + "\n" + _table(rows),
+        {
+            "valid": True,
+            "issuerPinned": pinned,
+            "issuer": verified.issuer,
+            "issuerAddress": verified.issuer_address,
+            "subject": verified.subject,
+            "scope": verified.scope,
+            "issuedAt": verified.issued_at,
+            "expiresAt": verified.expires_at,
+            "alg": verified.alg,
+            "claims": verified.claims,
+        },
+    )
+
+
+def _issuer_argument(app: App, text: str) -> str:
+    """An issuer flag: an address or key as is, anything else looked up as an alias."""
+    try:
+        _jwt.parse_issuer(text)
+        return text
+    except (PyioctlError, ValueError):
+        pass
+    with wrapped(GoCode.ADDRESS, f"invalid issuer {text}"):
+        return app.wallet.resolve(text)
+
+
+@jwt.command()
+@click.argument("token", required=False, metavar="[TOKEN|-]")
+@pass_app
+def decode(app: App, token: str | None) -> None:
+    """Show a token's header, claims and signature WITHOUT verifying anything.
+
+    \b
+    Example:
+      ioctl jwt decode "$TOKEN"
+    """
+    text = _read_token(token)
+    with wrapped(GoCode.VALIDATION, "malformed token"):
+        decoded = _jwt.decode(text)
+    now = int(time.time())
+    rows = [("issuer", decoded.issuer_address or "(iss is not a valid public key)")]
+    rows += _time_fields(decoded.claims, now)
+    rows.append(("signature", decoded.signature_hex))
+    human = (
+        "UNVERIFIED: signature, expiry and issuer were not checked.\nheader:\n"
+        + gojson.dumps(decoded.header, indent=True)
+        + "\nclaims:\n"
+        + gojson.dumps(decoded.claims, indent=True)
+        + "\n"
+        + _table(rows)
+    )
+    app.out.result(
+        human,
+        {
+            "verified": False,
+            "header": decoded.header,
+            "claims": decoded.claims,
+            "signature": decoded.signature_hex,
+            "issuerAddress": decoded.issuer_address,
+        },
+    )
