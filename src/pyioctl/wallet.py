@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from . import address as _address
 from .config import ConfigFile
 from .errors import AddressError, ConfigError, KeystoreError
+from .hdwallet import is_hdw_signer
 from .keys import PrivateKey
 from .keystore import Account, Keystore
+
+if TYPE_CHECKING:
+    from .hdwallet import HDWalletError
 
 PasswordCallback = Callable[[str], str]
 """Called with the prompt text (e.g. ``Enter password for #io1…:``), returns the password."""
@@ -22,11 +27,6 @@ PasswordCallback = Callable[[str], str]
 NO_DEFAULT_ACCOUNT = (
     'use "ioctl config set defaultacc ADDRESS|ALIAS" to config default account first'
 )
-HDW_PREFIX = "hdw::"
-
-
-def is_hdw_signer(text: str) -> bool:
-    return text[: len(HDW_PREFIX)].lower() == HDW_PREFIX
 
 
 @dataclass
@@ -99,8 +99,19 @@ class Wallet:
     ) -> PrivateKey:
         from . import hdwallet
 
-        account, change, index = hdwallet.parse_path(signer)
+        try:
+            account, change, index = hdwallet.parse_path(signer)
+        except hdwallet.HDWalletError as exc:
+            raise _reworded(exc, "invalid HDWallet key format") from None
         if not password:
             password = ask(f"Enter password for #{signer}:\n")
-        mnemonic = hdwallet.load(self.config_file.wallet_dir / hdwallet.HDWALLET_FILENAME, password)
-        return hdwallet.derive_key(mnemonic, account, change, index)
+        try:
+            mnemonic = hdwallet.load(hdwallet.hdwallet_path(self.config_file.wallet_dir), password)
+            return hdwallet.derive_key(mnemonic, account, change, index)
+        except hdwallet.HDWalletError as exc:
+            raise _reworded(exc, "failed to derive key from HDWallet") from None
+
+
+def _reworded(exc: HDWalletError, prefix: str) -> HDWalletError:
+    """The same error type and code, with Go ioctl's context prefix on the message."""
+    return type(exc)(f"{prefix}: {exc}", code=exc.code, go_code=exc.go_code)

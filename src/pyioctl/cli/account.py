@@ -8,6 +8,7 @@ from .. import address as _address
 from .. import gojson
 from ..config import check_alias
 from ..errors import KeyFormatError
+from ..hdwallet import is_hdw_signer
 from ..keys import PrivateKey, recover_message_signer
 from .app import App, pass_app
 from .base import IoctlGroup
@@ -164,8 +165,6 @@ def import_keystore(app: App, alias: str, filepath: str) -> None:
 
 def _signer_address(app: App, text: str) -> str:
     """``util.Address`` for commands that also take ``hdw::`` signers."""
-    from ..wallet import is_hdw_signer
-
     if is_hdw_signer(text):
         return text
     with wrapped(GoCode.ADDRESS, "failed to get address"):

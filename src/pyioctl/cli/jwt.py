@@ -16,7 +16,8 @@ from .. import jwt as _jwt
 from ..durations import parse_duration
 from ..errors import PyioctlError
 from ..fsutil import atomic_write
-from ..wallet import NO_DEFAULT_ACCOUNT, is_hdw_signer
+from ..hdwallet import is_hdw_signer
+from ..wallet import NO_DEFAULT_ACCOUNT
 from .app import App, pass_app
 from .base import IoctlGroup
 from .output import CliError, GoCode, wrapped
