@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from Crypto.Hash import keccak as _keccak
+from functools import cache
+from typing import Any
+
+
+@cache
+def _keccak_module() -> Any:
+    # pycryptodome loads its C code through cffi, which parses declarations at import
+    # (~40 ms); commands that never hash (account list, alias, config) skip that cost.
+    from Crypto.Hash import keccak
+
+    return keccak
 
 
 def keccak256(data: bytes) -> bytes:
-    return _keccak.new(digest_bits=256, data=data).digest()
+    return _keccak_module().new(digest_bits=256, data=data).digest()
 
 
 def hash160_of_public_point(point: bytes) -> bytes:
