@@ -9,7 +9,6 @@ reads our file and the first-run file is the one Go writes.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -278,21 +277,32 @@ def _yaml_v2_resolves_to_non_string(text: str) -> bool:
     return -(1 << 63) <= sign * number < 1 << 64
 
 
+# Line breaks (YAML 1.1 counts NEL and U+2028/9 too) would make a quoted scalar span lines,
+# which breaks the one-line ``key: value`` layout dump() writes.
+_LINE_BREAKS = frozenset("\n\r\x85\u2028\u2029")
+
+
 def _scalar(text: str) -> str:
-    if _yaml_v2_resolves_to_non_string(text) or any(ord(c) < 32 and c != "\t" for c in text):
-        # A JSON string is a valid YAML double-quoted scalar.
-        return json.dumps(text, ensure_ascii=False)
-    # Let libyaml's emitter analysis pick plain or single-quoted, as yaml.v2's does; the
-    # implicit flags stop PyYAML from quoting what its own resolver would retype.
+    style = None
+    if _yaml_v2_resolves_to_non_string(text) or any(
+        (ord(c) < 32 and c != "\t") or c in _LINE_BREAKS for c in text
+    ):
+        # Double-quoted with YAML escapes (\x01, \N, \x7F…) as yaml.v2 writes them; a JSON
+        # string would leave C1 controls such as \x85 or \x9f raw, and no YAML reader
+        # accepts those: the whole config would become unreadable.
+        style = '"'
+    # Otherwise let the emitter's analysis pick plain or single-quoted, as yaml.v2's does;
+    # the implicit flags stop PyYAML from quoting what its own resolver would retype.
     events = [
         yaml.StreamStartEvent(),
         yaml.DocumentStartEvent(explicit=False),
-        yaml.ScalarEvent(None, None, (True, True), text),
+        yaml.ScalarEvent(None, None, (True, True), text, style=style),
         yaml.DocumentEndEvent(explicit=False),
         yaml.StreamEndEvent(),
     ]
     out = yaml.emit(events, allow_unicode=True, width=math.inf)
-    return out.removesuffix("\n").removesuffix("\n...")
+    # An empty root scalar gets an explicit "--- " document marker; it is not part of it.
+    return out.removeprefix("--- ").removesuffix("\n").removesuffix("\n...")
 
 
 def dump(config: Config) -> str:
