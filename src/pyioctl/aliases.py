@@ -13,13 +13,13 @@ import yaml
 
 from . import gojson
 from .address import is_valid
-from .config import _scalar, check_alias
+from .config import _scalar, check_alias, go_bytes
 from .errors import ConfigError
 
 
 def sorted_items(aliases: dict[str, str]) -> list[tuple[str, str]]:
     """Aliases by name in byte order (Go sorts map keys as bytes)."""
-    return sorted(aliases.items(), key=lambda kv: kv[0].encode())
+    return sorted(aliases.items(), key=lambda kv: go_bytes(kv[0]))
 
 
 def bind(aliases: dict[str, str], name: str, address: str) -> None:

@@ -131,7 +131,7 @@ class Config:
                 continue
             value = getattr(self, f.name)
             if f.name == "aliases":
-                value = dict(sorted(value.items(), key=lambda kv: kv[0].encode()))
+                value = dict(sorted(value.items(), key=lambda kv: go_bytes(kv[0])))
             elif f.name == "default_account":
                 value = {"addressOrAlias": value}
             out[key] = value
@@ -283,6 +283,10 @@ _LINE_BREAKS = frozenset("\n\r\x85\u2028\u2029")
 
 
 def _scalar(text: str) -> str:
+    if any("\ud800" <= c <= "\udfff" for c in text):
+        # Invalid UTF-8 from argv or stdin: the emitter would write a \uDCxx escape that no
+        # YAML reader (ours included) accepts, leaving config.default unreadable.
+        raise ConfigError(f"failed to marshal config: {text!r} is not valid UTF-8")
     style = None
     if _yaml_v2_resolves_to_non_string(text) or any(
         (ord(c) < 32 and c != "\t") or c in _LINE_BREAKS for c in text
@@ -317,7 +321,7 @@ def dump(config: Config) -> str:
                 lines.append(f"{key}: {{}}")
                 continue
             lines.append(f"{key}:")
-            for name in sorted(value, key=lambda n: n.encode()):
+            for name in sorted(value, key=go_bytes):
                 lines.append(f"  {_scalar(name)}: {_scalar(value[name])}")
         elif f.name == "default_account":
             lines.append(f"{key}:")
@@ -416,9 +420,21 @@ def is_valid_link(link: str) -> bool:
     return _LINK.search(link) is not None
 
 
+def go_bytes(text: str) -> bytes:
+    """The bytes Go would hold for ``text``: undecodable argv/stdin bytes (lone surrogates
+    under Python's surrogateescape) become the single bytes they came from. Also the sort
+    key for Go's byte-ordered map keys."""
+    return text.encode("utf-8", "surrogateescape")
+
+
+def byte_length(text: str) -> int:
+    """Length in bytes as Go counts it."""
+    return len(go_bytes(text))
+
+
 def check_alias(alias: str) -> None:
     """ioctl's only alias rule: at most 40 bytes of UTF-8."""
-    if len(alias.encode()) > MAX_ALIAS_BYTES:
+    if byte_length(alias) > MAX_ALIAS_BYTES:
         raise ConfigError(
             "invalid long alias that is more than 40 characters", code="invalid_alias"
         )
@@ -433,4 +449,4 @@ def normalize_language(value: str) -> str | None:
 
 
 def is_valid_default_account(value: str) -> bool:
-    return len(value.encode()) <= MAX_ALIAS_BYTES or _address.is_valid(value)
+    return byte_length(value) <= MAX_ALIAS_BYTES or _address.is_valid(value)

@@ -42,6 +42,12 @@ class ScryptParams:
 IOCTL_SCRYPT = ScryptParams()
 
 
+def _password_bytes(password: str) -> bytes:
+    # Go uses the password's bytes as typed; a non-UTF-8 one arrives here with lone
+    # surrogates (surrogateescape) and must become those same bytes again.
+    return password.encode("utf-8", "surrogateescape")
+
+
 def _scrypt(password: bytes, salt: bytes, params: ScryptParams) -> bytes:
     from Crypto.Protocol.KDF import scrypt
 
@@ -99,7 +105,7 @@ def encrypt(
     salt = secrets.token_bytes(32) if salt is None else salt
     iv = secrets.token_bytes(16) if iv is None else iv
     key_id = str(uuid.uuid4()) if key_id is None else key_id
-    derived = _scrypt(password.encode(), salt, params)
+    derived = _scrypt(_password_bytes(password), salt, params)
     return _encode(key, derived, salt, iv, params, key_id)
 
 
@@ -198,7 +204,7 @@ def decrypt(
     """Decrypt a v3 keystore (scrypt or pbkdf2-hmac-sha256); wrong password → WrongPasswordError."""
     document = _parse_document(data, where)
     crypto = _check_header(document, where)
-    derived = _derive_key(crypto, password.encode(), where)
+    derived = _derive_key(crypto, _password_bytes(password), where)
     return _decrypt_with(crypto, derived, where)
 
 
@@ -329,7 +335,7 @@ class Keystore:
         path: Path, key: PrivateKey, password: str, params: ScryptParams, key_id: str
     ) -> None:
         salt, iv = secrets.token_bytes(32), secrets.token_bytes(16)
-        derived = _scrypt(password.encode(), salt, params)
+        derived = _scrypt(_password_bytes(password), salt, params)
         data = _encode(key, derived, salt, iv, params, key_id)
         atomic_write(path, data, mode=PRIVATE_FILE_MODE)
         # Read back and decrypt with the same derived key: proves the bytes on disk give

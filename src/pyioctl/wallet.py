@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import address as _address
-from .config import ConfigFile
+from .config import ConfigFile, byte_length, go_bytes
 from .errors import AddressError, ConfigError, KeystoreError
 from .hdwallet import is_hdw_signer
 from .keys import PrivateKey
@@ -48,7 +48,7 @@ class Wallet:
         raw = _address.parse_eth_hex(text)
         if raw is not None:
             return _address.from_hash160(raw)
-        if len(text.encode()) >= _address.ADDRESS_LENGTH:
+        if byte_length(text) >= _address.ADDRESS_LENGTH:
             if not _address.is_valid(text):
                 raise AddressError(f"{text}: invalid IoTeX address")
             return text
@@ -70,7 +70,7 @@ class Wallet:
 
     def alias_of(self, io_address: str) -> str:
         """An alias pointing at ``io_address`` (the first by name), or ``""``."""
-        names = sorted((n for n, a in self.aliases.items() if a == io_address), key=str.encode)
+        names = sorted((n for n, a in self.aliases.items() if a == io_address), key=go_bytes)
         return names[0] if names else ""
 
     def find_account(self, io_address: str) -> Account | None:

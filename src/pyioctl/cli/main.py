@@ -6,6 +6,7 @@ uses (``ioctl account list`` never imports scrypt, AES or a web server).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
@@ -116,7 +117,16 @@ def _json_requested(argv: list[str]) -> bool:
     return False
 
 
+def _echo_raw_bytes() -> None:
+    """Arguments that are not UTF-8 reach us with lone surrogates; printing them back (in
+    ``<alias> is removed``, error texts…) must give the original bytes, not a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="surrogateescape")
+
+
 def main(argv: list[str] | None = None) -> Any:
+    _echo_raw_bytes()
     args = hoist_global_flags(sys.argv[1:] if argv is None else argv)
     out = Output(json_mode=_json_requested(args))
     try:
