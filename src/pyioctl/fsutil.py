@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import StorageError
@@ -34,8 +35,13 @@ def atomic_write(
     *,
     mode: int = PRIVATE_FILE_MODE,
     keep_existing_mode: bool = False,
+    verify: Callable[[Path], None] | None = None,
 ) -> None:
-    """Write ``data`` to ``path`` atomically with ``mode`` (or the existing file's mode)."""
+    """Write ``data`` to ``path`` atomically with ``mode`` (or the existing file's mode).
+
+    ``verify`` is called with the finished temporary file before the rename; if it raises,
+    the temporary file is removed and ``path`` is left exactly as it was.
+    """
     target = Path(path)
     if keep_existing_mode:
         with contextlib.suppress(FileNotFoundError):
@@ -51,11 +57,17 @@ def atomic_write(
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)  # the umask may have narrowed os.open's mode
+        if verify is not None:
+            verify(tmp)
         os.replace(tmp, target)
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise StorageError(f"cannot write {target}: {exc.strerror or exc}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
     fsync_dir(target.parent)
 
 

@@ -9,7 +9,6 @@ decrypted: listing accounts must stay fast.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import json
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from . import address as _address
-from .errors import KeystoreError, WrongPasswordError
+from .errors import KeystoreError, PyioctlError, WrongPasswordError
 from .fsutil import PRIVATE_FILE_MODE, atomic_write, ensure_private_dir, fsync_dir
 from .hashes import keccak256
 from .keys import PrivateKey
@@ -337,15 +336,18 @@ class Keystore:
         salt, iv = secrets.token_bytes(32), secrets.token_bytes(16)
         derived = _scrypt(_password_bytes(password), salt, params)
         data = _encode(key, derived, salt, iv, params, key_id)
-        atomic_write(path, data, mode=PRIVATE_FILE_MODE)
-        # Read back and decrypt with the same derived key: proves the bytes on disk give
-        # back this key without paying for a second scrypt.
-        try:
-            written = _check_header(_parse_document(path.read_bytes(), str(path)), str(path))
-            ok = _decrypt_with(written, derived, str(path)).secret == key.secret
-        except (OSError, KeystoreError):
-            ok = False
-        if not ok:
-            with contextlib.suppress(OSError):
-                path.unlink()
-            raise KeystoreError(f"verification of the written key file {path} failed")
+
+        def verify(tmp: Path) -> None:
+            # Read back and decrypt with the same derived key: proves the bytes on disk give
+            # back this key without paying for a second scrypt. This runs on the temporary
+            # file, before the rename (as go-ethereum's StoreKey): a failed check must not
+            # cost the file `update` is replacing.
+            try:
+                written = _check_header(_parse_document(tmp.read_bytes(), str(tmp)), str(tmp))
+                ok = _decrypt_with(written, derived, str(tmp)).secret == key.secret
+            except (OSError, PyioctlError):
+                ok = False
+            if not ok:
+                raise KeystoreError(f"verification of the written key file {path} failed")
+
+        atomic_write(path, data, mode=PRIVATE_FILE_MODE, verify=verify)
