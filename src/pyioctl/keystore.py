@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from . import address as _address
-from .errors import KeystoreError, PyioctlError, WrongPasswordError
+from .errors import KeyFormatError, KeystoreError, PyioctlError, WrongPasswordError
 from .fsutil import PRIVATE_FILE_MODE, atomic_write, ensure_private_dir, fsync_dir
 from .hashes import keccak256
 from .keys import PrivateKey
@@ -193,7 +193,7 @@ def _decrypt_with(crypto: dict[str, Any], derived: bytes, where: str) -> Private
     secret = _aes128_ctr(derived[:16], iv, ciphertext)
     try:
         return PrivateKey.from_bytes(secret)
-    except ValueError:
+    except KeyFormatError:  # not a ValueError: this clause never ran before
         raise KeystoreError(f"{where}: decrypted key is invalid", code="corrupt_keystore") from None
 
 
