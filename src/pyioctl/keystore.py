@@ -156,18 +156,22 @@ def _derive_key(crypto: dict[str, Any], password: bytes, where: str) -> bytes:
     if kdf == "pbkdf2":
         prf = _field(kdfparams, "prf", str, where)
         if prf != "hmac-sha256":
-            raise KeystoreError(f"unsupported PBKDF2 PRF: {prf}", code="unsupported_keystore")
+            raise KeystoreError(
+                f"{where}: unsupported PBKDF2 PRF: {prf}", code="unsupported_keystore"
+            )
         rounds = _field(kdfparams, "c", int, where)
         if rounds < 1:
             raise KeystoreError(f"{where}: invalid pbkdf2 rounds", code="corrupt_keystore")
         return hashlib.pbkdf2_hmac("sha256", password, salt, rounds, dklen)
-    raise KeystoreError(f"unsupported KDF: {kdf}", code="unsupported_keystore")
+    raise KeystoreError(f"{where}: unsupported KDF: {kdf}", code="unsupported_keystore")
 
 
 def _check_header(document: dict[str, Any], where: str) -> dict[str, Any]:
     version = document.get("version")
     if version != 3 or isinstance(version, bool):
-        raise KeystoreError(f"version not supported: {version}", code="unsupported_keystore")
+        raise KeystoreError(
+            f"{where}: version not supported: {version}", code="unsupported_keystore"
+        )
     key_id = document.get("id")
     try:
         uuid.UUID(key_id if isinstance(key_id, str) else "")
@@ -178,7 +182,7 @@ def _check_header(document: dict[str, Any], where: str) -> dict[str, Any]:
         raise KeystoreError(f"{where}: missing field 'crypto'", code="corrupt_keystore")
     cipher = _field(crypto, "cipher", str, where)
     if cipher != "aes-128-ctr":
-        raise KeystoreError(f"cipher not supported: {cipher}", code="unsupported_keystore")
+        raise KeystoreError(f"{where}: cipher not supported: {cipher}", code="unsupported_keystore")
     return crypto
 
 
