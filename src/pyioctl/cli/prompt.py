@@ -30,12 +30,21 @@ class Prompter:
             )
         self.non_interactive = non_interactive
 
-    def _read_line(self) -> str:
+    def _read_line(self, what: str = "password") -> str:
         stream = sys.stdin.buffer if sys.stdin is not None else None
         line = stream.readline() if stream is not None else b""
         if not line:
-            raise CliError("failed to read password from stdin: EOF", GoCode.INPUT)
+            raise CliError(f"failed to read {what} from stdin: EOF", GoCode.INPUT)
         return line.rstrip(b"\r\n").decode("utf-8", "surrogateescape")
+
+    def read_line(self, what: str = "input") -> str:
+        """Read one visible line: echoed on a terminal, else from the buffer secrets share."""
+        if not stdin_is_terminal():
+            return self._read_line(what)
+        line = sys.stdin.readline()
+        if not line:
+            raise CliError(f"failed to read {what} from stdin: EOF", GoCode.INPUT)
+        return line.rstrip("\r\n")
 
     def secret(self, text: str) -> str:
         """Print ``text`` as a query, then read a secret (hidden on a terminal)."""
