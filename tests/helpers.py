@@ -1,0 +1,193 @@
+"""Plain helpers shared by the wallet tests (fixtures wrapping them live in conftest.py).
+
+Nothing here uses pyioctl's own crypto: the keystore reader/writer below is built from
+pycryptodome primitives with a different API (an explicit ``Counter`` object, PBKDF2 via
+``Crypto.Protocol.KDF``) so it checks our files independently.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, NamedTuple
+
+# The antenna-go key used throughout the vectors (spec §3.1 example).
+VECTOR_KEY = "0806c458b262edd333a191e92f561aff338211ee3e18ab315a074a2d82aa343f"
+VECTOR_IO = "io187wzp08vnhjjpkydnr97qlh8kh0dpkkytfam8j"
+VECTOR_ETH = "0x3f9C20BCeC9dE520d88d98CbE07ee7b5dEd0dAc4"
+VECTOR_PUB = (
+    "044e18306ae9ef4ec9d07bf6e705442d4d1a75e6cdf750330ca2d880f2cc54607c"
+    "9c33deb9eae9c06e06e04fe9ce3d43962cc67d5aa34fbeb71270d4bad3d648d9"
+)
+# Other valid io addresses (alias_export vector), not in any test wallet.
+OTHER_IO = "io1juvx5g063eu4ts832nukp4vgcwk2gnc5cu9ayd"
+OTHER_IO_2 = "io1llupp3n8q5x8usnr5w08j6hc6hn55x64l46rr7"
+
+# Environment variables that change ioctl's behaviour; tests set them explicitly.
+_SCRUBBED_ENV = ("HOME", "IOTEX_NETWORK_TYPE", "IOCTL_NON_INTERACTIVE", "PYIOCTL_DEBUG")
+
+
+def ioctl_executable() -> str:
+    """The installed console script, next to this interpreter (the venv's ``bin``)."""
+    candidate = Path(sys.prefix) / "bin" / "ioctl"
+    if candidate.is_file():
+        return str(candidate)
+    found = shutil.which("ioctl")
+    if not found:
+        raise RuntimeError("the ioctl console script is not installed (pip install -e .)")
+    return found
+
+
+class Result(NamedTuple):
+    rc: int
+    stdout: str
+    stderr: str
+
+
+class IoctlRunner:
+    """Runs the installed ``ioctl`` in a subprocess with ``HOME`` set to a temp directory.
+
+    ``input`` is written to the piped stdin (so stdin is never a terminal, as in CI);
+    ``env`` entries override the environment, a ``None`` value removes the variable.
+    """
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.executable = ioctl_executable()
+
+    def environment(self, env: dict[str, str | None] | None = None) -> dict[str, str]:
+        merged = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV}
+        merged["HOME"] = str(self.home)
+        for key, value in (env or {}).items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        return merged
+
+    def __call__(
+        self,
+        *args: str,
+        input: str | bytes | None = None,
+        env: dict[str, str | None] | None = None,
+        cwd: Path | None = None,
+    ) -> Result:
+        data = input.encode() if isinstance(input, str) else input
+        proc = subprocess.run(
+            [self.executable, *args],
+            input=data if data is not None else b"",
+            capture_output=True,
+            env=self.environment(env),
+            cwd=cwd or self.home,
+            timeout=120,
+            check=False,
+        )
+        return Result(
+            proc.returncode,
+            proc.stdout.decode("utf-8", "surrogateescape"),
+            proc.stderr.decode("utf-8", "surrogateescape"),
+        )
+
+
+def check_error(result: Result, message: str | None = None, *, startswith: str | None = None):
+    """The bad-input contract: non-zero exit, exactly one stderr line ``Error: …``."""
+    assert result.rc != 0, result
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: "), result.stderr
+    if message is not None:
+        assert lines[0] == f"Error: {message}", result.stderr
+    if startswith is not None:
+        assert lines[0].startswith(f"Error: {startswith}"), result.stderr
+    return lines[0]
+
+
+def snapshot(root: Path) -> dict[str, tuple[Any, ...]]:
+    """Every entry under ``root``: kind, mode and (for files) bytes, by relative path."""
+    out: dict[str, tuple[Any, ...]] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            st = path.lstat()
+            rel = str(path.relative_to(root))
+            if stat.S_ISLNK(st.st_mode):
+                out[rel] = ("link", os.readlink(path))
+            elif stat.S_ISDIR(st.st_mode):
+                out[rel] = ("dir", stat.S_IMODE(st.st_mode))
+            else:
+                out[rel] = ("file", stat.S_IMODE(st.st_mode), path.read_bytes())
+    return out
+
+
+# ----------------------------------------------------------------- independent keystore
+
+
+def _derive(crypto: dict[str, Any], password: bytes) -> bytes:
+    from Crypto.Hash import SHA256
+    from Crypto.Protocol.KDF import PBKDF2, scrypt
+
+    params = crypto["kdfparams"]
+    salt = bytes.fromhex(params["salt"])
+    if crypto["kdf"] == "scrypt":
+        return scrypt(password, salt, params["dklen"], N=params["n"], r=params["r"], p=params["p"])
+    assert crypto["kdf"] == "pbkdf2" and params["prf"] == "hmac-sha256"
+    return PBKDF2(password, salt, params["dklen"], count=params["c"], hmac_hash_module=SHA256)
+
+
+def _ctr(key: bytes, iv: bytes, data: bytes) -> bytes:
+    from Crypto.Cipher import AES
+    from Crypto.Util import Counter
+
+    counter = Counter.new(128, initial_value=int.from_bytes(iv, "big"))
+    return AES.new(key, AES.MODE_CTR, counter=counter).encrypt(data)
+
+
+def _keccak(data: bytes) -> bytes:
+    from Crypto.Hash import keccak
+
+    return keccak.new(digest_bits=256, data=data).digest()
+
+
+def independent_decrypt(document: dict[str, Any], password: str | bytes) -> bytes:
+    """Web3 Secret Storage v3 decryption from the spec, with pycryptodome primitives."""
+    pw = password.encode() if isinstance(password, str) else password
+    crypto = document.get("crypto") or document["Crypto"]
+    derived = _derive(crypto, pw)
+    ciphertext = bytes.fromhex(crypto["ciphertext"])
+    assert _keccak(derived[16:32] + ciphertext).hex() == crypto["mac"], "MAC mismatch"
+    assert crypto["cipher"] == "aes-128-ctr"
+    return _ctr(derived[:16], bytes.fromhex(crypto["cipherparams"]["iv"]), ciphertext)
+
+
+def independent_encrypt(
+    secret: bytes,
+    password: str,
+    *,
+    address: str = "3f9c20bcec9de520d88d98cbe07ee7b5ded0dac4",
+    n: int = 2,
+    salt: bytes = bytes(range(32)),
+    iv: bytes = bytes(range(16)),
+    key_id: str = "0f8fad5b-d9cb-469f-a165-70867728950e",
+) -> dict[str, Any]:
+    """A v3 keystore document for arbitrary bytes (cheap N): crafts valid-MAC odd files."""
+    from Crypto.Protocol.KDF import scrypt
+
+    derived = scrypt(password.encode(), salt, 32, N=n, r=8, p=1)
+    ciphertext = _ctr(derived[:16], iv, secret)
+    return {
+        "address": address,
+        "crypto": {
+            "cipher": "aes-128-ctr",
+            "ciphertext": ciphertext.hex(),
+            "cipherparams": {"iv": iv.hex()},
+            "kdf": "scrypt",
+            "kdfparams": {"dklen": 32, "n": n, "p": 1, "r": 8, "salt": salt.hex()},
+            "mac": _keccak(derived[16:32] + ciphertext).hex(),
+        },
+        "id": key_id,
+        "version": 3,
+    }
