@@ -48,9 +48,9 @@ def _path(app: App) -> Path:
     return hdwallet_path(app.config_file.wallet_dir)
 
 
-def _cli_error(exc: HDWalletError, code: GoCode | None = None) -> CliError:
+def _cli_error(exc: HDWalletError) -> CliError:
     """The library error's text, with Go ioctl's error code for it."""
-    return CliError(str(exc), GoCode(exc.go_code) if code is None else code)
+    return CliError(str(exc), GoCode(exc.go_code))
 
 
 def _ask(app: App, text: str) -> str:
@@ -74,7 +74,7 @@ def _phrase_text(mnemonic: str) -> str:
     )
 
 
-def _store(app: App, path: Path, mnemonic: str, password: str) -> None:
+def _store(path: Path, mnemonic: str, password: str) -> None:
     from .. import hdwallet as _hd
     from ..fsutil import ensure_private_dir
 
@@ -114,7 +114,7 @@ def create(app: App) -> None:
         return
     password = _new_password(app)
     mnemonic = _hd.generate_mnemonic()
-    _store(app, path, mnemonic, password)
+    _store(path, mnemonic, password)
     app.out.result(_phrase_text(mnemonic))
 
 
@@ -138,9 +138,9 @@ def import_(app: App) -> None:
     try:
         mnemonic = _hd.validate_mnemonic(line)
     except _hd.HDWalletError as exc:
-        raise _cli_error(exc, GoCode.UNDEFINED) from None
+        raise _cli_error(exc) from None  # go-bip39's raw error
     password = _new_password(app)
-    _store(app, path, mnemonic, password)
+    _store(path, mnemonic, password)
     app.out.result(_phrase_text(mnemonic))
 
 
