@@ -22,8 +22,18 @@ PRIVATE_DIR_MODE = 0o700
 def ensure_private_dir(path: str | os.PathLike[str]) -> Path:
     """Create ``path`` (and parents) with mode 0700 if missing; existing dirs keep their mode."""
     p = Path(path)
+    missing = []
+    parent = p
+    while not parent.exists() and parent != parent.parent:
+        missing.append(parent)
+        parent = parent.parent
     try:
-        p.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+        # Path.mkdir(parents=True) would create the parents with default permissions;
+        # Go's os.MkdirAll (and so ioctl) makes every missing level 0700.
+        for directory in reversed(missing):
+            directory.mkdir(mode=PRIVATE_DIR_MODE, exist_ok=True)
+        if not p.is_dir():
+            p.mkdir(mode=PRIVATE_DIR_MODE)  # raises the right error (e.g. a file is there)
     except OSError as exc:
         raise StorageError(f"cannot create directory {p}: {exc.strerror or exc}") from None
     return p
