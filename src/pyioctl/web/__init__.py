@@ -1,0 +1,86 @@
+"""Enforcing a :class:`~pyioctl.policy.Policy` in web stacks.
+
+Each adapter (``asgi``, ``wsgi``, ``grpc``, ``service``) only extracts (token, method, path)
+from its protocol, asks ``policy.authorize`` and translates the decision back; the helpers
+here are the parts they share: reading the bearer token and phrasing RFC 6750 challenges.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from urllib.parse import quote
+
+from ..policy import Decision
+
+__all__ = ["bearer_token", "challenge", "denial", "header_value"]
+
+_SAFE_DESCRIPTION = str.maketrans({'"': "'", "\\": "/"})
+
+
+def bearer_token(values: Sequence[str | bytes]) -> str | None:
+    """The token from the ``Authorization`` header values of one request.
+
+    None means no bearer credentials (no header, an empty one, or another scheme such as
+    Basic): RFC 6750 answers that with a bare challenge. Everything else yields a string
+    that ``authorize`` judges, so a bare ``Bearer`` gives "" and several headers are joined
+    with ", " as RFC 9110 §5.3 combines field lines; neither ever parses as a token. The
+    scheme is case-insensitive (ioctl sends ``bearer``) and surrounding whitespace, such as
+    the trailing newline of a verbatim ``auth.jwt``, is ignored.
+    """
+    if not values:
+        return None
+    if len(values) == 1:
+        value = values[0]
+    else:
+        value = ", ".join(v.decode("latin-1") if isinstance(v, bytes) else v for v in values)
+    if isinstance(value, bytes):
+        # latin-1 maps every byte, so hostile bytes become a malformed token, not a crash.
+        value = value.decode("latin-1")
+    parts = value.strip().split(None, 1)
+    if not parts or parts[0].lower() != "bearer":
+        return None
+    return parts[1].strip() if len(parts) == 2 else ""
+
+
+def _quoted(text: str) -> str:
+    # A quoted-string may not hold '"' or '\' unescaped, and header values must stay
+    # visible ASCII; descriptions are ours, but cheap to make safe for good.
+    text = text.translate(_SAFE_DESCRIPTION)
+    if not (text.isascii() and text.isprintable()):
+        text = "".join(c if " " <= c <= "~" else "?" for c in text)
+    return text
+
+
+def challenge(decision: Decision) -> str:
+    """The ``WWW-Authenticate`` value for a denial (RFC 6750 §3)."""
+    if decision.reason == "missing_token":
+        return "Bearer"
+    error = "insufficient_scope" if decision.status == 403 else "invalid_token"
+    value = f'Bearer error="{error}", error_description="{_quoted(decision.description)}"'
+    if decision.status == 403 and decision.scope:
+        value += f', scope="{_quoted(decision.scope)}"'
+    return value
+
+
+def denial(decision: Decision) -> tuple[list[tuple[str, str]], bytes]:
+    """Headers and a small JSON body (for clients that show bodies) for a denial."""
+    body = json.dumps(
+        {"error": decision.reason, "error_description": decision.description},
+        separators=(",", ":"),
+    ).encode()
+    headers = [
+        ("WWW-Authenticate", challenge(decision)),
+        ("Content-Type", "application/json"),
+        ("Content-Length", str(len(body))),
+    ]
+    return headers, body
+
+
+def header_value(text: str) -> str:
+    """``text`` as a safe header value: claim strings come from the token's author and
+    may hold CR, LF or non-ASCII, which would split or break a response header. Those are
+    percent-encoded, and so is '%' itself, so the value stays unambiguous."""
+    if text.isascii() and text.isprintable() and "%" not in text:
+        return text
+    return quote(text, safe=" !\"#$&'()*+,-./:;<=>?@[\\]^_`{|}~")

@@ -1,0 +1,56 @@
+"""WSGI middleware (Flask, Django, any WSGI server).
+
+Allowed requests reach the app with the verified token in ``environ["pyioctl.token"]``
+(Flask: ``request.environ``); denied ones get 401/403 with an RFC 6750 challenge.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+from ..policy import Policy
+from . import bearer_token, denial
+
+__all__ = ["ENVIRON_KEY", "PolicyMiddleware"]
+
+ENVIRON_KEY = "pyioctl.token"
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def _target(environ: dict[str, Any]) -> str:
+    # The raw target keeps percent-escapes, so authorize decodes exactly once; PATH_INFO
+    # is already decoded (as latin-1), so it is re-quoted when no server gives the raw one.
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw:
+        return raw
+    path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+    return quote(path.encode("latin-1"))
+
+
+class PolicyMiddleware:
+    """``app.wsgi_app = PolicyMiddleware(app.wsgi_app, Policy.load("policy.yaml"))``."""
+
+    def __init__(self, app: WSGIApp, policy: Policy | str | os.PathLike[str]) -> None:
+        self.app = app
+        self.policy = policy if isinstance(policy, Policy) else Policy.load(policy)
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        auth = environ.get("HTTP_AUTHORIZATION")
+        decision = self.policy.authorize(
+            bearer_token([auth] if auth is not None else []),
+            environ.get("REQUEST_METHOD", "GET"),
+            _target(environ),
+        )
+        if decision.allowed:
+            environ[ENVIRON_KEY] = decision.token
+            return self.app(environ, start_response)
+        headers, body = denial(decision)
+        start_response(f"{decision.status} {HTTPStatus(decision.status).phrase}", headers)
+        return [body]

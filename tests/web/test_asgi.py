@@ -1,0 +1,156 @@
+"""PolicyMiddleware under real Starlette and FastAPI apps, HTTP and WebSocket."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Annotated
+
+import pytest
+from fastapi import Depends, FastAPI
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+from starlette.testclient import TestClient, WebSocketDenialResponse
+from starlette.websockets import WebSocket
+
+from pyioctl.jwt import VerifiedToken
+from pyioctl.keys import PrivateKey
+from pyioctl.policy import Policy
+from pyioctl.web.asgi import PolicyMiddleware
+from pyioctl.web.fastapi import require_scope
+
+
+async def whoami(request: Request) -> JSONResponse:
+    token = request.state.token
+    return JSONResponse({"issuer": token.issuer_address, "subject": token.subject})
+
+
+async def echo(websocket: WebSocket) -> None:
+    await websocket.accept()
+    await websocket.send_text(websocket.state.token.subject)
+    await websocket.close()
+
+
+@pytest.fixture
+def starlette_client(policy_file: Path) -> TestClient:
+    app = Starlette(
+        routes=[Route("/weather/{rest:path}", whoami), WebSocketRoute("/weather/ws", echo)]
+    )
+    return TestClient(PolicyMiddleware(app, policy_file))
+
+
+def test_starlette_http(starlette_client: TestClient, sign, issuer: PrivateKey) -> None:
+    r = starlette_client.get("/weather/today", headers={"Authorization": f"bearer {sign()}"})
+    assert r.status_code == 200
+    assert r.json() == {"issuer": issuer.address, "subject": "weather"}
+
+    r = starlette_client.get("/weather/today")
+    assert (r.status_code, r.headers["www-authenticate"]) == (401, "Bearer")
+    r = starlette_client.post("/weather/today", headers={"Authorization": f"Bearer {sign()}"})
+    assert r.status_code == 403
+    assert r.headers["www-authenticate"].startswith('Bearer error="insufficient_scope"')
+    r = starlette_client.get("/weather/x", headers={"Authorization": "Bearer x.y.z"})
+    assert (r.status_code, r.json()["error"]) == (401, "malformed")
+
+
+def test_starlette_websocket(starlette_client: TestClient, sign) -> None:
+    headers = {"Authorization": f"Bearer {sign()}"}
+    with starlette_client.websocket_connect("/weather/ws", headers=headers) as ws:
+        assert ws.receive_text() == "weather"
+    with (
+        pytest.raises(WebSocketDenialResponse) as denied,
+        starlette_client.websocket_connect("/weather/ws"),
+    ):
+        pass
+    assert denied.value.status_code == 401
+    assert denied.value.headers["www-authenticate"] == "Bearer"
+
+
+def run_websocket(policy_file: Path, first: dict, extensions: dict | None) -> list[dict]:
+    """Drive the middleware by hand, as a server without the HTTP-response extension."""
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return first
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {"type": "websocket", "path": "/weather/ws", "headers": []}
+    if extensions is not None:
+        scope["extensions"] = extensions
+    asyncio.run(PolicyMiddleware(echo, policy_file)(scope, receive, send))
+    return sent
+
+
+def test_websocket_close_without_http_response_extension(policy_file: Path) -> None:
+    sent = run_websocket(policy_file, {"type": "websocket.connect"}, {})
+    assert sent == [{"type": "websocket.close", "code": 1008}]
+
+
+def test_websocket_gone_before_connect(policy_file: Path) -> None:
+    assert run_websocket(policy_file, {"type": "websocket.disconnect", "code": 1000}, None) == []
+
+
+def test_lifespan_passes_through(policy_file: Path) -> None:
+    started = []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        started.append(True)
+        yield
+
+    app = Starlette(routes=[], lifespan=lifespan)
+    with TestClient(PolicyMiddleware(app, policy_file)):
+        pass
+    assert started == [True]
+
+
+def test_fastapi_middleware_and_dependency(policy_file: Path, sign) -> None:
+    app = FastAPI()
+
+    @app.get("/weather/today")
+    def today(token: Annotated[VerifiedToken, Depends(require_scope("Read"))]) -> dict:
+        return {"scope": token.scope}
+
+    @app.get("/weather/admin")
+    def admin(
+        token: Annotated[VerifiedToken, Depends(require_scope("Admin", subject="weather"))],
+    ) -> dict:
+        return {"ok": True}
+
+    app.add_middleware(PolicyMiddleware, policy=Policy.load(policy_file))
+    client = TestClient(app)
+    auth = {"Authorization": f"Bearer {sign(scope='Read')}"}
+    assert client.get("/weather/today", headers=auth).json() == {"scope": "Read"}
+    r = client.get("/weather/admin", headers=auth)
+    assert r.status_code == 403
+    assert r.headers["www-authenticate"].startswith('Bearer error="insufficient_scope"')
+    assert 'scope="Admin"' in r.headers["www-authenticate"]
+    assert r.json()["detail"]["error"] == "insufficient_scope"
+    admin_auth = {"Authorization": f"Bearer {sign(scope='read admin')}"}
+    assert client.get("/weather/admin", headers=admin_auth).json() == {"ok": True}
+    assert client.get("/weather/today").status_code == 401
+
+
+def test_fastapi_dependency_without_verified_token_is_401() -> None:
+    app = FastAPI()
+
+    @app.get("/x")
+    def x(token: Annotated[VerifiedToken, Depends(require_scope("Read"))]) -> dict:
+        return {}
+
+    r = TestClient(app).get("/x")
+    assert (r.status_code, r.headers["www-authenticate"]) == (401, "Bearer")
+
+
+def test_raw_path_is_decoded_once(policy_file: Path, sign) -> None:
+    app = Starlette(routes=[Route("/{rest:path}", whoami)])
+    client = TestClient(PolicyMiddleware(app, policy_file))
+    auth = {"Authorization": f"Bearer {sign()}"}
+    assert client.get("/weather/%2e%2e/admin", headers=auth).status_code == 403
+    assert client.get("/w%65ather/x", headers=auth).status_code == 200
