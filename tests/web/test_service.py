@@ -1,0 +1,250 @@
+"""The verifier service as a real process on 127.0.0.1, spoken to over HTTP."""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from pyioctl.keys import PrivateKey
+from pyioctl.policy import token_digest
+
+from .conftest import Service, policy_text, run_service
+
+
+def auth(token: str, scheme: str = "Bearer") -> dict[str, str]:
+    return {"Authorization": f"{scheme} {token}"}
+
+
+def nginx_style(uri: str, method: str = "GET") -> dict[str, str]:
+    return {"X-Original-URI": uri, "X-Original-Method": method}
+
+
+def test_allow_returns_identity_headers(service: Service, sign, issuer: PrivateKey) -> None:
+    tok = sign(scope="Read Create")
+    r = service.client.get("/auth", headers={**auth(tok), **nginx_style("/weather/today?x=1")})
+    assert r.status_code == 200
+    assert r.headers["x-auth-issuer"] == issuer.address
+    assert r.headers["x-auth-subject"] == "weather"
+    assert r.headers["x-auth-scope"] == "Read Create"
+    assert "www-authenticate" not in r.headers
+
+
+def test_lowercase_bearer_as_ioctl_sends_it(service: Service, sign) -> None:
+    r = service.client.get("/auth", headers={**auth(sign(), "bearer"), **nginx_style("/weather")})
+    assert r.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "challenge"),
+    [
+        ({}, 401, "Bearer"),
+        ({"Authorization": ""}, 401, "Bearer"),
+        ({"Authorization": "Basic dXNlcjpwYXNz"}, 401, "Bearer"),
+        ({"Authorization": "Bearer"}, 401, 'Bearer error="invalid_token"'),
+        ({"Authorization": "Bearer  a b"}, 401, 'Bearer error="invalid_token"'),
+        ({"Authorization": "Bearer a.b.c"}, 401, 'Bearer error="invalid_token"'),
+        ({"Authorization": "Bearer " + "A" * 65536}, 401, 'Bearer error="invalid_token"'),
+    ],
+)
+def test_denials(service: Service, headers: dict, status: int, challenge: str) -> None:
+    r = service.client.get("/auth", headers={**headers, **nginx_style("/weather/today")})
+    assert r.status_code == status
+    assert r.headers["www-authenticate"].startswith(challenge)
+    if challenge == "Bearer":
+        assert r.headers["www-authenticate"] == "Bearer"  # RFC 6750: no error code
+    assert r.json()["error"]
+
+
+def test_expired_untrusted_and_scope(service: Service, sign, stranger: PrivateKey) -> None:
+    target = nginx_style("/weather/today", "DELETE")
+    r = service.client.get("/auth", headers={**auth(sign(exp_in=-3600)), **target})
+    assert r.status_code == 401
+    assert 'error="invalid_token"' in r.headers["www-authenticate"]
+    assert 'error_description="token is expired by 1h' in r.headers["www-authenticate"]
+    r = service.client.get("/auth", headers={**auth(sign(key=stranger)), **target})
+    assert (r.status_code, r.json()["error"]) == (401, "untrusted_issuer")
+    r = service.client.get("/auth", headers={**auth(sign(scope="Read")), **target})
+    assert r.status_code == 403
+    assert r.headers["www-authenticate"].startswith('Bearer error="insufficient_scope"')
+    assert 'scope="Delete"' in r.headers["www-authenticate"]
+    r = service.client.get("/auth", headers={**auth(sign(sub="maps")), **nginx_style("/weather/x")})
+    assert (r.status_code, r.json()["error"]) == (403, "wrong_subject")
+    assert 'error="insufficient_scope"' in r.headers["www-authenticate"]
+
+
+def test_path_and_method_sources(service: Service, sign) -> None:
+    tok = sign(scope="Create")
+    # Traefik forwardAuth
+    traefik = {"X-Forwarded-Uri": "/weather/x", "X-Forwarded-Method": "POST"}
+    assert service.client.get("/traefik", headers={**auth(tok), **traefik}).status_code == 200
+    # X-Original-* wins over X-Forwarded-*
+    both = {**traefik, **nginx_style("/weather/x", "GET")}
+    assert service.client.get("/nginx", headers={**auth(tok), **both}).status_code == 403
+    # Envoy ext_authz: the request's own path and method
+    assert service.client.post("/weather/x", headers=auth(tok)).status_code == 200
+    assert service.client.get("/weather/x", headers=auth(tok)).status_code == 403
+    # No route for the path
+    r = service.client.get("/auth", headers={**auth(tok), **nginx_style("/maps")})
+    assert (r.status_code, r.json()["error"]) == (403, "no_route")
+
+
+def test_duplicated_authorization_headers(service: Service, sign) -> None:
+    tok = sign()
+    headers = [("Authorization", f"Bearer {tok}"), ("Authorization", f"Bearer {tok}")]
+    headers += list(nginx_style("/weather").items())
+    r = service.client.get("/auth", headers=headers)
+    assert (r.status_code, r.json()["error"]) == (401, "malformed")
+
+
+def raw_request(url: str, request: bytes) -> bytes:
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=5) as sock:
+        sock.sendall(request)
+        chunks = []
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                break
+            chunks.append(data)
+    return b"".join(chunks)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Authorization: Bearer \xe9\xe8.\xff.\x80\r\n".encode("latin-1"),
+        "Authorization: Bearer tök.én.ü\r\n".encode(),
+        b"Authorization: Bearer a.b.c\r\nAuthorization: Basic x\r\n",
+        b"Authorization: Bearer " + b"x." * 32768 + b"\r\n",
+        b"X-Original-URI: /weather/\xff\xfe%ff%00\r\n",
+        b"X-Original-Method: \xff\r\n",
+        b"X-Original-URI: \r\n",
+        b"Authorization: Bearer    \r\n",
+    ],
+)
+def test_hostile_bytes_never_5xx(service: Service, header: bytes) -> None:
+    request = b"GET /auth HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + header + b"\r\n"
+    response = raw_request(service.url, request)
+    status = int(response.split(b" ", 2)[1])
+    assert 400 <= status < 500, response[:200]
+    assert service.client.get("/healthz").status_code == 200
+
+
+def test_healthz_and_metrics(service: Service, sign) -> None:
+    assert service.client.get("/healthz").text == "ok\n"
+    service.client.get("/auth", headers={**auth(sign()), **nginx_style("/weather")})
+    service.client.get("/auth", headers=nginx_style("/weather"))
+    text = service.client.get("/metrics").text
+    assert "# TYPE pyioctl_auth_decisions_total counter" in text
+    assert 'pyioctl_auth_decisions_total{decision="allow",reason="ok"}' in text
+    assert 'pyioctl_auth_decisions_total{decision="deny",reason="missing_token"}' in text
+    assert "# TYPE pyioctl_auth_decision_seconds histogram" in text
+    assert 'pyioctl_auth_decision_seconds_bucket{le="+Inf"}' in text
+    assert "pyioctl_auth_decision_seconds_count" in text
+
+
+def test_one_json_log_line_per_decision_without_the_token(
+    service: Service, sign, issuer: PrivateKey
+) -> None:
+    tok = sign(sub="weather", scope="Read")
+    path = f"/weather/logged-{time.monotonic_ns()}"
+    service.client.get("/auth", headers={**auth(tok), **nginx_style(path + "?secret=1")})
+    record = service.wait_log(lambda r: r.get("path") == path)
+    assert record["issuer"] == issuer.address
+    assert (record["subject"], record["scope"], record["method"]) == ("weather", "Read", "GET")
+    assert (record["decision"], record["reason"], record["status"]) == ("allow", "ok", 200)
+    assert record["digest"] == token_digest(tok)
+    assert record["time"].endswith("Z")
+    text = service.log_path.read_text()
+    assert tok not in text and tok.split(".")[2] not in text and "secret=1" not in text
+
+
+@pytest.fixture
+def own_service(tmp_path: Path, issuer: PrivateKey):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(policy_text(issuer))
+    with run_service(policy, tmp_path) as svc:
+        yield svc, policy
+
+
+def test_sighup_reloads_a_good_policy_and_refuses_a_bad_one(
+    own_service, sign, issuer: PrivateKey
+) -> None:
+    svc, policy = own_service
+    maps = {**auth(sign(sub="maps")), **nginx_style("/maps/x")}
+    assert svc.client.get("/auth", headers=maps).status_code == 403
+    policy.write_text(policy_text(issuer, "  - path: /maps/**\n    subject: maps\n"))
+    svc.hup()
+    svc.wait_log(lambda r: r.get("event") == "policy_reload" and r["result"] == "ok")
+    assert svc.client.get("/auth", headers=maps).status_code == 200
+
+    policy.write_text("issuers: [\n")  # corrupted
+    svc.hup()
+    refused = svc.wait_log(lambda r: r.get("result") == "refused")
+    assert "invalid YAML" in refused["error"]
+    assert svc.client.get("/auth", headers=maps).status_code == 200
+    policy.unlink()  # deleted
+    svc.hup()
+    svc.wait_log(lambda r: "cannot read policy" in r.get("error", ""))
+    assert svc.client.get("/auth", headers=maps).status_code == 200
+    assert svc.process.poll() is None
+
+
+def test_revocation_file_reloads_while_running(tmp_path: Path, sign, issuer: PrivateKey) -> None:
+    revoked = tmp_path / "revoked.txt"
+    revoked.write_text("")
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(policy_text(issuer, "revoked:\n  file: revoked.txt\n"))
+    tok = sign()
+    headers = {**auth(tok), **nginx_style("/weather")}
+    with run_service(policy, tmp_path) as svc:
+        assert svc.client.get("/auth", headers=headers).status_code == 200
+        revoked.write_text(f"{token_digest(tok)} leaked\n")
+        deadline = time.monotonic() + 5  # the file is checked at most once a second
+        while (r := svc.client.get("/auth", headers=headers)).status_code == 200:
+            assert time.monotonic() < deadline, "revocation not picked up"
+            time.sleep(0.1)
+        assert (r.status_code, r.json()["error"]) == (401, "revoked")
+
+
+def test_bad_policy_refuses_to_start(tmp_path: Path) -> None:
+    import subprocess
+
+    from .conftest import serve_command
+
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("issuers: []\n")
+    result = subprocess.run(
+        [*serve_command(), "--policy", str(policy), "--listen", "127.0.0.1:0"],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert result.returncode != 0
+    assert f"{policy}:1: issuers:" in result.stderr + result.stdout
+
+
+def test_workers_share_the_socket_and_reload_together(
+    tmp_path: Path, sign, issuer: PrivateKey
+) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(policy_text(issuer))
+    maps = {**auth(sign(sub="maps")), **nginx_style("/maps")}
+    with run_service(policy, tmp_path, "--workers", "2") as svc:
+        assert svc.client.get("/auth", headers=maps).status_code == 403
+        policy.write_text("routes: []\n")
+        svc.hup()
+        svc.wait_log(lambda r: r.get("result") == "refused")
+        policy.write_text(policy_text(issuer, "  - path: /maps/**\n"))
+        svc.hup()
+        deadline = time.monotonic() + 5
+        while sum(r.get("result") == "ok" for r in svc.log_lines()) < 2:
+            assert time.monotonic() < deadline, svc.log_lines()
+            time.sleep(0.05)
+        for _ in range(10):
+            with __import__("httpx").Client(base_url=svc.url) as fresh:  # new connections
+                assert fresh.get("/auth", headers=maps).status_code == 200
