@@ -1,0 +1,152 @@
+"""Real nginx with auth_request, configured by docs/examples/nginx.conf as published, in
+front of an echo backend, asking the real verifier service."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .conftest import NGINX, free_port, needs_nginx, run_service
+from .examples import EXAMPLE_KEY, EXAMPLES, POLICY, example_token
+
+pytestmark = needs_nginx
+
+# The addresses the published config uses, replaced by free ports for the test.
+VERIFIER, BACKEND, FRONT = "127.0.0.1:8080", "127.0.0.1:9000", "127.0.0.1:8000"
+
+MAIN_CONF = """\
+{user}
+worker_processes 1;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log info;
+events {{ worker_connections 128; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/client_body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    include {tmp}/site.conf;
+    # The protected API: echoes what nginx passed on.
+    server {{
+        listen {backend};
+        location / {{
+            default_type text/plain;
+            set $who "issuer=$http_x_auth_issuer subject=$http_x_auth_subject";
+            return 200 "$who scope=$http_x_auth_scope uri=$request_uri";
+        }}
+    }}
+}}
+"""
+
+
+# Run as the current user: as root nginx would drop its workers to "nobody", who cannot
+# write the temporary directories.
+USER = f"user {pwd.getpwuid(os.geteuid()).pw_name};" if os.geteuid() == 0 else ""
+
+
+def wait_port(port: int, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"nginx did not start: {log.read_text()}") from None
+            time.sleep(0.02)
+
+
+@pytest.fixture(scope="module")
+def front(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+    tmp = tmp_path_factory.mktemp("nginx")
+    with run_service(POLICY, tmp) as verifier:
+        backend, front_port = free_port(), free_port()
+        site = (EXAMPLES / "nginx.conf").read_text()
+        for published, actual in (
+            (VERIFIER, verifier.url.removeprefix("http://")),
+            (BACKEND, f"127.0.0.1:{backend}"),
+            (FRONT, f"127.0.0.1:{front_port}"),
+        ):
+            assert published in site
+            site = site.replace(published, actual)
+        (tmp / "site.conf").write_text(site)
+        (tmp / "nginx.conf").write_text(
+            MAIN_CONF.format(tmp=tmp, backend=f"127.0.0.1:{backend}", user=USER)
+        )
+        log = tmp / "error.log"
+        process = subprocess.Popen(
+            [NGINX, "-p", str(tmp), "-c", str(tmp / "nginx.conf"), "-e", str(log),
+             "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            wait_port(front_port, process, log)
+            with httpx.Client(base_url=f"http://127.0.0.1:{front_port}", timeout=5) as client:
+                yield client
+        finally:
+            process.terminate()
+            process.wait(10)
+
+
+def test_allowed_request_reaches_the_api_with_identity(front: httpx.Client) -> None:
+    r = front.get(
+        "/weather/today?units=metric",
+        headers={"Authorization": f"bearer {example_token()}", "X-Auth-Subject": "spoofed"},
+    )
+    assert r.status_code == 200
+    assert r.text == (
+        f"issuer={EXAMPLE_KEY.address} subject=weather scope=Read uri=/weather/today?units=metric"
+    )
+
+
+def test_post_with_body_and_create_scope(front: httpx.Client) -> None:
+    auth = {"Authorization": f"Bearer {example_token(scope='Create')}"}
+    r = front.post("/weather/reports", headers=auth, content=b"x" * 100_000)
+    assert r.status_code == 200
+
+
+def test_no_token_is_401_with_bare_challenge(front: httpx.Client) -> None:
+    r = front.get("/weather/today")
+    assert r.status_code == 401
+    assert r.headers["www-authenticate"] == "Bearer"
+
+
+def test_invalid_token_is_401(front: httpx.Client) -> None:
+    r = front.get("/weather/today", headers={"Authorization": "Bearer not.a.token"})
+    assert r.status_code == 401
+    assert r.headers["www-authenticate"].startswith('Bearer error="invalid_token"')
+
+
+def test_expired_token_is_401(front: httpx.Client) -> None:
+    r = front.get(
+        "/weather/today", headers={"Authorization": f"Bearer {example_token(exp_in=-90)}"}
+    )
+    assert r.status_code == 401
+    assert "expired" in r.headers["www-authenticate"]
+
+
+def test_missing_scope_is_403(front: httpx.Client) -> None:
+    r = front.delete("/weather/today", headers={"Authorization": f"Bearer {example_token()}"})
+    assert r.status_code == 403
+
+
+def test_unrouted_path_is_403(front: httpx.Client) -> None:
+    r = front.get("/admin", headers={"Authorization": f"Bearer {example_token()}"})
+    assert r.status_code == 403
+
+
+def test_hostile_headers_never_5xx(front: httpx.Client) -> None:
+    for value in ("Bearer", "Basic x", "Bearer " + "A" * 60000, "Bearer a b c"):
+        r = front.get("/weather/today", headers={"Authorization": value})
+        assert r.status_code in (400, 401, 431), (value[:20], r.status_code)
