@@ -1,0 +1,52 @@
+"""IoTeX access tokens: ES256 (secp256k1) JWTs as Go ioctl and antenna-go make them.
+
+    from pyioctl import jwt
+    token = jwt.sign(key, sub="weather", scope="Create", exp=now + 3600)
+    claims = jwt.verify(token, issuers=["io1…"], scope="Create")
+
+See docs/tokens.md for every acceptance rule and why it is there.
+"""
+
+from __future__ import annotations
+
+from .claims import go_duration
+from .codec import DEFAULT_MAX_TOKEN_SIZE
+from .decoding import UnverifiedToken, decode
+from .exceptions import (
+    BadSignatureError,
+    ExpiredTokenError,
+    InsufficientScopeError,
+    MalformedTokenError,
+    NotYetValidError,
+    TokenError,
+    UnsupportedAlgorithmError,
+    UntrustedIssuerError,
+    WrongSubjectError,
+)
+from .issuers import ANY_ISSUER, Issuers, IssuerSpec, parse_issuer
+from .signing import ALGORITHMS, sign
+from .verifying import VerifiedToken, verify
+
+__all__ = [
+    "ALGORITHMS",
+    "ANY_ISSUER",
+    "DEFAULT_MAX_TOKEN_SIZE",
+    "BadSignatureError",
+    "ExpiredTokenError",
+    "InsufficientScopeError",
+    "IssuerSpec",
+    "Issuers",
+    "MalformedTokenError",
+    "NotYetValidError",
+    "TokenError",
+    "UnsupportedAlgorithmError",
+    "UntrustedIssuerError",
+    "UnverifiedToken",
+    "VerifiedToken",
+    "WrongSubjectError",
+    "decode",
+    "go_duration",
+    "parse_issuer",
+    "sign",
+    "verify",
+]

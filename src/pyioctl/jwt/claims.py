@@ -1,0 +1,172 @@
+"""The registered claims: their types, time validity, scope and subject.
+
+Types are checked strictly (an ``exp`` of ``"1700000000"``, ``1.7e9`` or ``true`` is
+malformed, not coerced) because a claim one verifier reads as a number and another as
+absent is exactly where two services end up disagreeing about whether a token is live.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+from .exceptions import (
+    GO_NOT_VALID_YET,
+    GO_USED_BEFORE_ISSUED,
+    ExpiredTokenError,
+    InsufficientScopeError,
+    MalformedTokenError,
+    NotYetValidError,
+    WrongSubjectError,
+)
+
+INT64_MIN = -(1 << 63)
+INT64_MAX = (1 << 63) - 1
+# The claims antenna-go's struct knows; Go's decoder matches them case-insensitively.
+REGISTERED = frozenset({"aud", "exp", "jti", "iat", "iss", "nbf", "sub", "scope"})
+# Go's time.Duration saturates at this many nanoseconds; golang-jwt prints it as such.
+_GO_MAX_DURATION = "2562047h47m16.854775807s"
+
+
+def go_duration(seconds: int) -> str:
+    """Go's ``time.Duration.String()`` for a whole number of seconds (``1h1m1s``)."""
+    if seconds < 0:
+        return "-" + go_duration(-seconds)
+    if seconds * 1_000_000_000 > INT64_MAX:
+        return _GO_MAX_DURATION
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes}m{secs}s"
+    if minutes:
+        return f"{minutes}m{secs}s"
+    return f"{secs}s"
+
+
+def _go_fold(name: str) -> str:
+    # Go's encoding/json folds names with Unicode simple folding: ASCII case, and the
+    # long s (U+017F) as "s"; no other fold reaches the letters of the registered names.
+    return name.lower().replace("\u017f", "s")
+
+
+def _is_time(value: Any) -> bool:
+    # type() rather than isinstance(): bool is an int subclass and true is not a time.
+    return type(value) is int and INT64_MIN <= value <= INT64_MAX
+
+
+def _claim_problem(claims: dict[str, Any]) -> str:
+    """Which registered claim has the wrong type; only run once a check has failed."""
+    if type(claims.get("iss")) is not str:
+        return "claim 'iss' (the issuer's public key) is required and must be a string"
+    for name in ("sub", "scope", "jti"):
+        if name in claims and type(claims[name]) is not str:
+            return f"claim {name!r} must be a string"
+    for name in ("exp", "iat", "nbf"):
+        if name in claims and not _is_time(claims[name]):
+            return f"claim {name!r} must be an integer within int64"
+    return "claim 'aud' must be a string or a list of strings"
+
+
+def read_registered(
+    claims: dict[str, Any],
+) -> tuple[str, str, str, int | None, int | None, int | None]:
+    """``iss, sub, scope, exp, iat, nbf`` after type checks; absent times are None."""
+    if not REGISTERED.issuperset(claims):
+        for name in claims:
+            if name not in REGISTERED and _go_fold(name) in REGISTERED:
+                # Go would read "ISS" or "Exp" as the registered claim and we would not.
+                raise MalformedTokenError("claim names must not be case variants of registered")
+    iss = claims.get("iss")
+    sub = claims.get("sub", "")
+    scope = claims.get("scope", "")
+    exp = claims.get("exp")
+    iat = claims.get("iat")
+    nbf = claims.get("nbf")
+    # One combined test keeps the valid path short; _claim_problem names the culprit.
+    if (
+        type(iss) is not str
+        or type(sub) is not str
+        or type(scope) is not str
+        or (exp is not None and not _is_time(exp))
+        or (iat is not None and not _is_time(iat))
+        or (nbf is not None and not _is_time(nbf))
+        or (("aud" in claims or "jti" in claims) and not _aud_jti_ok(claims))
+        # JSON null is no time: Go reads it as absent, we refuse to guess.
+        or (None in claims.values() and _has_null_time(claims))
+    ):
+        raise MalformedTokenError(_claim_problem(claims))
+    return iss, sub, scope, exp, iat, nbf
+
+
+def _has_null_time(claims: dict[str, Any]) -> bool:
+    return any(name in claims and claims[name] is None for name in ("exp", "iat", "nbf"))
+
+
+def _aud_jti_ok(claims: dict[str, Any]) -> bool:
+    aud = claims.get("aud", "")
+    return type(claims.get("jti", "")) is str and (type(aud) is str or _is_str_list(aud))
+
+
+def _is_str_list(value: Any) -> bool:
+    return type(value) is list and all(type(item) is str for item in value)
+
+
+def check_times(
+    exp: int | None,
+    iat: int | None,
+    nbf: int | None,
+    now: int,
+    leeway: int,
+    require_exp: bool,
+    max_lifetime: int | None,
+) -> None:
+    """Expiry first: an expired token can never become valid, so it is the answer that
+    stops a client retrying, even where Go would report the ``iat`` failure instead."""
+    if exp is None:
+        if require_exp:
+            raise ExpiredTokenError("token has no expiry (exp) and one is required")
+    elif now > exp + leeway:
+        raise ExpiredTokenError(f"token is expired by {go_duration(now - exp)}")
+    if max_lifetime is not None:
+        if exp is None or iat is None:
+            raise ExpiredTokenError("token lacks iat or exp, so its lifetime is unbounded")
+        if exp - iat > max_lifetime:
+            raise ExpiredTokenError(
+                f"token lifetime {go_duration(exp - iat)} exceeds {go_duration(max_lifetime)}"
+            )
+    if iat is not None and iat > now + leeway:
+        raise NotYetValidError(GO_USED_BEFORE_ISSUED)
+    if nbf is not None and nbf > now + leeway:
+        raise NotYetValidError(GO_NOT_VALID_YET)
+
+
+def _rights(scope: str) -> frozenset[str]:
+    return frozenset(right.casefold() for right in scope.split(" ") if right)
+
+
+@lru_cache(maxsize=256)
+def _required_rights(scope: str) -> frozenset[str]:
+    rights = _rights(scope)
+    if not rights:
+        raise ValueError("scope to require must name at least one right")
+    return rights
+
+
+def check_scope(token_scope: str, required: str | Iterable[str]) -> None:
+    """Every required right (space-separated, any case) must be in the token's scope."""
+    if isinstance(required, str):
+        wanted = _required_rights(required)
+    else:
+        wanted = frozenset().union(*map(_required_rights, required))
+        if not wanted:
+            raise ValueError("scope to require must name at least one right")
+    missing = wanted - _rights(token_scope)
+    if missing:
+        raise InsufficientScopeError(f"token scope lacks {' '.join(sorted(missing))}")
+
+
+def check_subject(subject: str, expected: str) -> None:
+    # The token's own subject stays out of the message: it is the sender's text.
+    if subject != expected:
+        raise WrongSubjectError("token subject is not the expected one")

@@ -1,0 +1,70 @@
+"""Issuing tokens byte-compatible with Go ioctl ``jwt sign`` (antenna-go ``SignJWT``).
+
+Header and payload bytes equal Go's for the same inputs; only the signature differs,
+because Go's nonce is random and ours is RFC 6979 with low S, which every verifier
+(Go's included) accepts.
+"""
+
+from __future__ import annotations
+
+import time
+
+from .. import gojson
+from ..keys import PrivateKey
+from .claims import INT64_MAX, INT64_MIN
+from .codec import b64url_encode
+
+# RFC 8812 names secp256k1 + SHA-256 "ES256K"; IoTeX labels the same thing "ES256".
+ALGORITHMS = ("ES256", "ES256K")
+_HEADER_SEGMENTS = {
+    alg: b64url_encode(f'{{"alg":"{alg}","typ":"JWT"}}'.encode()) for alg in ALGORITHMS
+}
+
+
+def _int64(name: str, value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int (Unix seconds), not {type(value).__name__}")
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise ValueError(f"{name} is outside int64")
+    return int(value)
+
+
+def sign(
+    key: PrivateKey,
+    *,
+    sub: str = "",
+    scope: str = "",
+    exp: int = 0,
+    iat: int | None = None,
+    alg: str = "ES256",
+) -> str:
+    """A compact token ``header.payload.signature`` signed by ``key``.
+
+    ``exp`` is an absolute Unix time (0: no expiry); ``iat`` defaults to now. ``alg``
+    ``"ES256"`` is what IoTeX tools expect; ``"ES256K"`` lets standard JOSE libraries
+    verify the same token.
+    """
+    header = _HEADER_SEGMENTS.get(alg) if isinstance(alg, str) else None
+    if header is None:
+        raise ValueError(f"alg must be 'ES256' or 'ES256K', not {alg!r}")
+    if not isinstance(key, PrivateKey):
+        raise TypeError(f"key must be a pyioctl.keys.PrivateKey, not {type(key).__name__}")
+    for name, text in (("sub", sub), ("scope", scope)):
+        if not isinstance(text, str):
+            raise TypeError(f"{name} must be a str, not {type(text).__name__}")
+    exp = _int64("exp", exp)
+    iat = _int64("iat", int(time.time()) if iat is None else iat)
+    # Go's claims struct order and omitempty rules: aud, exp, jti, iat, iss, nbf, sub,
+    # scope; ioctl never sets aud, jti or nbf.
+    claims: dict[str, object] = {}
+    if exp:
+        claims["exp"] = exp
+    if iat:
+        claims["iat"] = iat
+    claims["iss"] = "0x" + key.public_key.hex()
+    if sub:
+        claims["sub"] = sub
+    if scope:
+        claims["scope"] = scope
+    signing_input = header + "." + b64url_encode(gojson.dumps(claims).encode("utf-8"))
+    return signing_input + "." + b64url_encode(key.sign(signing_input.encode("ascii")))
