@@ -47,5 +47,5 @@ def ids(entries: list[dict[str, Any]], *fields: str) -> list[str]:
     out = []
     for i, entry in enumerate(entries):
         label = next((str(entry[f]) for f in fields if entry.get(f) not in (None, "")), "")
-        out.append(f"{i}-{label[:48]}" if label else str(i))
+        out.append(f"{i}-{label[-48:]}" if label else str(i))
     return out
