@@ -94,17 +94,21 @@ def split(token: str | bytes, max_size: int) -> tuple[bytes, bytes, bytes, bytes
     )
 
 
+class _Refused(ValueError):
+    """Valid to Python's json module, refused here."""
+
+
 def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     # Parsers disagree on which duplicate wins (Go and Python: the last, others: the
     # first), so a token with duplicates could mean different things to two verifiers.
     obj = dict(pairs)
     if len(obj) != len(pairs):
-        raise ValueError("duplicate member name")
+        raise _Refused("duplicate member name")
     return obj
 
 
 def _no_constants(name: str) -> NoReturn:
-    raise ValueError(f"{name} is not JSON")
+    raise _Refused(f"{name} is not JSON")
 
 
 _scan_fast = json.JSONDecoder(parse_constant=_no_constants).scan_once
@@ -162,7 +166,9 @@ def _reason(exc: BaseException) -> str:
         return "not UTF-8"
     if isinstance(exc, RecursionError):
         return "nested too deeply"
-    return str(exc.args[0]) if exc.args else type(exc).__name__
+    if isinstance(exc, (json.JSONDecodeError, _Refused)):
+        return str(exc)
+    return "a number has too many digits"  # int()'s limit, whose advice does not apply
 
 
 def _reject_lone_surrogates(value: dict[str, Any], what: str) -> None:
