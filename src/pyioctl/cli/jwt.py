@@ -21,6 +21,7 @@ from ..wallet import NO_DEFAULT_ACCOUNT
 from .app import App, pass_app
 from .base import IoctlGroup
 from .output import CliError, GoCode, wrapped
+from .serve import serve
 from .signer import unlock_signer
 
 _INT64 = re.compile(r"[+-]?\d+")
@@ -34,6 +35,10 @@ def jwt() -> None:
     Tokens say ES256 in their header but are signed with the account's secp256k1 key,
     as Go ioctl and iotex-antenna-go make them.
     """
+
+
+# The server itself is imported only when `serve` runs.
+jwt.add_command(serve)
 
 
 class _Duration(click.ParamType):
