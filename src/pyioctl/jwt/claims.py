@@ -50,11 +50,6 @@ def _go_fold(name: str) -> str:
     return name.lower().replace("\u017f", "s")
 
 
-def _is_time(value: Any) -> bool:
-    # type() rather than isinstance(): bool is an int subclass and true is not a time.
-    return type(value) is int and INT64_MIN <= value <= INT64_MAX
-
-
 def _claim_problem(claims: dict[str, Any]) -> str:
     """Which registered claim has the wrong type; only run once a check has failed."""
     if type(claims.get("iss")) is not str:
@@ -63,7 +58,8 @@ def _claim_problem(claims: dict[str, Any]) -> str:
         if name in claims and type(claims[name]) is not str:
             return f"claim {name!r} must be a string"
     for name in ("exp", "iat", "nbf"):
-        if name in claims and not _is_time(claims[name]):
+        value = claims.get(name)
+        if name in claims and (type(value) is not int or not INT64_MIN <= value <= INT64_MAX):
             return f"claim {name!r} must be an integer within int64"
     return "claim 'aud' must be a string or a list of strings"
 
@@ -76,7 +72,7 @@ def read_registered(
         for name in claims:
             if name not in REGISTERED and _go_fold(name) in REGISTERED:
                 # Go would read "ISS" or "Exp" as the registered claim and we would not.
-                raise MalformedTokenError("claim names must not be case variants of registered")
+                raise MalformedTokenError("a claim name is a case variant of a registered one")
     iss = claims.get("iss")
     sub = claims.get("sub", "")
     scope = claims.get("scope", "")
@@ -88,9 +84,10 @@ def read_registered(
         type(iss) is not str
         or type(sub) is not str
         or type(scope) is not str
-        or (exp is not None and not _is_time(exp))
-        or (iat is not None and not _is_time(iat))
-        or (nbf is not None and not _is_time(nbf))
+        # type() rather than isinstance(): bool is an int subclass and true is not a time.
+        or (exp is not None and (type(exp) is not int or not INT64_MIN <= exp <= INT64_MAX))
+        or (iat is not None and (type(iat) is not int or not INT64_MIN <= iat <= INT64_MAX))
+        or (nbf is not None and (type(nbf) is not int or not INT64_MIN <= nbf <= INT64_MAX))
         or (("aud" in claims or "jti" in claims) and not _aud_jti_ok(claims))
         # JSON null is no time: Go reads it as absent, we refuse to guess.
         or (None in claims.values() and _has_null_time(claims))

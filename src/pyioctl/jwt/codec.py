@@ -126,9 +126,8 @@ def parse_object(data: bytes, what: str) -> dict[str, Any]:
         except StopIteration:
             end = -1
         # Each member but an object's first needs a comma, so if the commas are exactly
-        # one fewer than the top-level names no object can hold a duplicate. Anything
-        # else (commas in strings, arrays, nested objects, whitespace) takes the
-        # checking parse.
+        # one fewer than the top-level names no object can hold a duplicate. Otherwise
+        # (commas in strings, arrays, nested objects) the checking parse decides.
         if end != len(text) or type(value) is not dict or text.count(",") + 1 != len(value):
             value = _CHECKED.decode(text)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
