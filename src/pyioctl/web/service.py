@@ -50,10 +50,8 @@ _HEALTHY_START = {
 }
 _HEALTHY = {"type": "http.response.body", "body": b"ok\n"}
 _EMPTY = {"type": "http.response.body", "body": b""}
+_DENIAL_CACHE_SIZE = 1024
 _ANONYMOUS = ([(b"content-length", b"0")], '"issuer":null,"subject":null,"scope":null')
-# Identities of recently seen tokens, so a repeated token's response headers and log
-# fields are built once; cleared when full rather than LRU, as it is only a shortcut.
-_IDENTITY_CACHE_SIZE = 10_000
 
 
 class _Metrics:
@@ -178,7 +176,10 @@ class VerifierApp:
         self.handle_sighup = handle_sighup
         self.log = _JsonLog(log_fd)
         self.metrics = _Metrics()
-        self._identities: dict[str, tuple[list[tuple[bytes, bytes]], str, object]] = {}
+        # Token digest → its response headers and log fields: a pure function of the
+        # token, so a repeated token's strings are built once.
+        self._identities: dict[str, tuple[list[tuple[bytes, bytes]], str]] = {}
+        self._denials: dict[tuple[int, str, str, str | None], tuple[Message, Message]] = {}
 
     def reload(self) -> bool:
         """Swap in the policy file's current contents; a bad one is refused, the old kept."""
@@ -245,15 +246,30 @@ class VerifierApp:
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             await send(_EMPTY)
             return
-        deny_headers, body = denial(decision)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": decision.status,
-                "headers": [(k.lower().encode(), v.encode()) for k, v in deny_headers],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        start, body = self._denial(decision)
+        await send(start)
+        await send(body)
+
+    def _denial(self, decision: Decision) -> tuple[Message, Message]:
+        """The two ASGI messages of a denial, built once per distinct answer: floods of
+        requests without a token or with a bad one must not cost more than valid ones."""
+        key = (decision.status, decision.reason, decision.description, decision.scope)
+        known = self._denials.get(key)
+        if known is None:
+            headers, body = denial(decision)
+            known = (
+                {
+                    "type": "http.response.start",
+                    "status": decision.status,
+                    "headers": [(k.lower().encode(), v.encode()) for k, v in headers],
+                },
+                {"type": "http.response.body", "body": body},
+            )
+            # Bounded: descriptions such as "expired by 1h2m3s" vary without end.
+            if len(self._denials) >= _DENIAL_CACHE_SIZE:
+                self._denials.clear()
+            self._denials[key] = known
+        return known
 
     def _identity(self, decision: Decision) -> tuple[list[tuple[bytes, bytes]], str]:
         """Response headers for an allowed request and the log fields naming the token."""
@@ -261,8 +277,8 @@ class VerifierApp:
         if token is None:
             return _ANONYMOUS
         known = self._identities.get(decision.digest)
-        if known is not None and known[2] is token:
-            return known[0], known[1]
+        if known is not None:
+            return known
         issuer = token.issuer_address
         headers = [
             (b"content-length", b"0"),
@@ -274,9 +290,11 @@ class VerifierApp:
             f'"issuer":"{issuer}","subject":{_json_str(token.subject)},'
             f'"scope":{_json_str(token.scope)}'
         )
-        if len(self._identities) >= _IDENTITY_CACHE_SIZE:
+        # As many as the policy caches tokens (every allowed token is one of those), and
+        # cleared when full rather than LRU: it only saves rebuilding a few strings.
+        if len(self._identities) >= self.policy.cache_size:
             self._identities.clear()
-        self._identities[decision.digest] = (headers, fields, token)
+        self._identities[decision.digest] = (headers, fields)
         return headers, fields
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
