@@ -140,7 +140,9 @@ def set_(app: App, variable: str, value: str, insecure: bool) -> None:
             )
         cfg.language = language
     elif variable == "nsv2height":
-        if not value.isdigit() or int(value) >= 1 << 64:
+        # ASCII digits only, as Go's ParseUint: str.isdigit() also accepts "²" (which int()
+        # then rejects: a crash) and "١٢" (stored as 12).
+        if not (value.isascii() and value.isdigit()) or int(value) >= 1 << 64:
             raise CliError("invalid height", GoCode.VALIDATION)
         cfg.nsv2height = int(value)
     else:
