@@ -55,12 +55,9 @@ def serve(policy_path: str, listen: str, workers: int) -> None:
     \b
     Example:
       ioctl jwt serve --policy /etc/ioctl/policy.yaml --listen 127.0.0.1:8080
-    \b
-    and in nginx:
-      location = /auth { internal; proxy_pass http://127.0.0.1:8080;
-        proxy_set_header X-Original-URI $request_uri;
-        proxy_set_header X-Original-Method $request_method; }
-      location / { auth_request /auth; proxy_pass http://backend; }
+      kill -HUP <pid>    # after editing the policy
+
+    docs/protect-an-api.md has the policy format and a complete nginx configuration.
     """
     from ..web.service import serve as run
 
