@@ -408,8 +408,9 @@ _DOMAIN = (
     r"[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}(\.[a-zA-Z0-9][a-zA-Z0-9_-]{0,62})*"
     r"(\.[a-zA-Z][a-zA-Z0-9]{0,10}){1}"
 )
-_ENDPOINT = re.compile(rf"({_IPV4}|{_DOMAIN}|localhost)(:\d{{1,5}})?")
-_LINK = re.compile(r"[-a-zA-Z0-9@:%._\+~#=]{1,256}\.[a-zA-Z0-9()]{1,6}\b")
+# re.ASCII: Go's \d and \b are ASCII-only; Python's would accept e.g. Arabic-Indic digits.
+_ENDPOINT = re.compile(rf"({_IPV4}|{_DOMAIN}|localhost)(:\d{{1,5}})?", re.ASCII)
+_LINK = re.compile(r"[-a-zA-Z0-9@:%._\+~#=]{1,256}\.[a-zA-Z0-9()]{1,6}\b", re.ASCII)
 
 
 def is_valid_endpoint(endpoint: str) -> bool:
