@@ -44,34 +44,37 @@ class IoctlCommand(click.Command):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not any(a in ("--help", "-h") for a in args):
             try:
-                received = self._count_positional(ctx, args)
+                positionals = self._positionals(ctx, args)
             except click.NoSuchOption as exc:
                 raise click.UsageError(_unknown_flag(exc), ctx) from None
             except click.UsageError:
-                received = None
-            if received is not None:
-                message = _count_message(*_arg_bounds(self), received)
+                positionals = None
+            if positionals is not None:
+                message = _count_message(*_arg_bounds(self), len(positionals))
                 if message:
                     if self.valid_args:
                         message += f"\nValid arg(s): [{' '.join(self.valid_args)}]"
                     raise click.UsageError(message, ctx)
-                if self.valid_args and args and args[0] not in self.valid_args:
+                # The first *positional*, not args[0]: that may be a flag (`config set
+                # --insecure endpoint X`) or the `--` separator.
+                first = positionals[0] if positionals else None
+                if self.valid_args and first is not None and first not in self.valid_args:
                     raise click.UsageError(
-                        f'invalid argument "{args[0]}" for "{ctx.command_path}"', ctx
+                        f'invalid argument "{first}" for "{ctx.command_path}"', ctx
                     )
         return super().parse_args(ctx, args)
 
-    def _count_positional(self, ctx: click.Context, args: list[str]) -> int:
+    def _positionals(self, ctx: click.Context, args: list[str]) -> list[str]:
         # click's parser hands positionals to the Argument params and leaves the rest over.
         values, leftover, _ = self.make_parser(ctx).parse_args(list(args))
-        count = len(leftover)
+        found: list[str] = []
         for param in self.params:
             value = values.get(param.name) if isinstance(param, click.Argument) else None
             if isinstance(value, (list, tuple)):
-                count += len(value)
+                found.extend(value)
             elif isinstance(value, str):
-                count += 1
-        return count
+                found.append(value)
+        return found + list(leftover)
 
 
 def _unknown_flag(exc: click.NoSuchOption) -> str:
