@@ -336,6 +336,7 @@ def _run_worker(app: VerifierApp, sock: socket.socket) -> None:
         app,
         lifespan="on",
         access_log=False,  # every decision is already one JSON line
+        proxy_headers=False,  # the client address is never used; skip that middleware
         log_level="warning",
         server_header=False,
         backlog=4096,
