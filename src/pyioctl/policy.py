@@ -419,7 +419,7 @@ class Policy:
 
     def route_for(self, path: str) -> Route | None:
         for route in self.routes:
-            if route._regex.fullmatch(path):
+            if route.matches(path):
                 return route
         return None
 
@@ -428,15 +428,16 @@ class Policy:
     ) -> Decision:
         """Decide whether a request with bearer ``token`` (None when none was sent) may
         ``method`` the request target ``path``. The one place where that is decided."""
-        target = normalize_path(path)
-        route = self.route_for(target)
+        # Descriptions never echo the path or method: they reach response headers, and a
+        # proxy refuses (with a 5xx) an auth answer whose headers outgrow its buffer.
+        route = self.route_for(normalize_path(path))
         if route is None:
             if self.default_allow:
                 return Decision(True, 200, "default_allow")
-            return Decision(False, 403, "no_route", f"no route allows {method} {target}")
+            return Decision(False, 403, "no_route", "no policy route allows this path")
         required = route.scope_for(method)
         if required is None:
-            return Decision(False, 403, "method_not_allowed", f"{method} is not allowed here")
+            return Decision(False, 403, "method_not_allowed", "method not allowed on this path")
         if token is None:
             return Decision(
                 False, 401, "missing_token", "a bearer token is required", scope=required

@@ -150,3 +150,8 @@ def test_hostile_headers_never_5xx(front: httpx.Client) -> None:
     for value in ("Bearer", "Basic x", "Bearer " + "A" * 60000, "Bearer a b c"):
         r = front.get("/weather/today", headers={"Authorization": value})
         assert r.status_code in (400, 401, 431), (value[:20], r.status_code)
+
+
+def test_long_unrouted_path_is_403_not_502(front: httpx.Client) -> None:
+    r = front.get("/x" + "a" * 6000, headers={"Authorization": f"Bearer {example_token()}"})
+    assert r.status_code == 403

@@ -248,3 +248,16 @@ def test_workers_share_the_socket_and_reload_together(
         for _ in range(10):
             with __import__("httpx").Client(base_url=svc.url) as fresh:  # new connections
                 assert fresh.get("/auth", headers=maps).status_code == 200
+
+
+def test_hostile_path_and_method_are_not_echoed(service: Service, sign) -> None:
+    long_path = "/nowhere/" + "a" * 30000
+    r = service.client.get("/auth", headers={**auth(sign()), **nginx_style(long_path)})
+    assert (r.status_code, r.json()["error"]) == (403, "no_route")
+    assert len(r.headers["www-authenticate"]) < 200 and len(r.content) < 200
+    method = "X" * 30000
+    r = service.client.get("/auth", headers={**auth(sign()), **nginx_style("/weather", method)})
+    assert (r.status_code, r.json()["error"]) == (403, "method_not_allowed")
+    assert len(r.headers["www-authenticate"]) < 200
+    record = service.wait_log(lambda rec: rec.get("path", "").startswith("/nowhere/"))
+    assert len(record["path"]) == 2048

@@ -51,6 +51,7 @@ _HEALTHY_START = {
 _HEALTHY = {"type": "http.response.body", "body": b"ok\n"}
 _EMPTY = {"type": "http.response.body", "body": b""}
 _DENIAL_CACHE_SIZE = 1024
+_LOG_FIELD_MAX = 2048
 _ANONYMOUS = ([(b"content-length", b"0")], '"issuer":null,"subject":null,"scope":null')
 
 
@@ -129,8 +130,10 @@ class _JsonLog:
     def decision(self, decision: Decision, identity: str, method: str, path: str) -> None:
         """``identity`` is the pre-encoded issuer, subject and scope fields; the line is
         assembled by hand because json.dumps of a dict costs more than the decision."""
-        # The query string is left out: it can carry secrets of its own.
-        path = path.split("?", 1)[0]
+        # The query string is left out: it can carry secrets of its own. Lengths are
+        # capped so a hostile request cannot write 64 KiB log lines.
+        path = path.split("?", 1)[0][:_LOG_FIELD_MAX]
+        method = method[:_LOG_FIELD_MAX]
         digest = f'"{decision.digest}"' if decision.digest else "null"
         self.pending.append(
             f'{{"time":"{self.now()}",{identity},"method":{_json_str(method)},'
