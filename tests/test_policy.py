@@ -434,6 +434,14 @@ def test_load_any_issuer_warns(tmp_path: Path) -> None:
         ("issuers: [{a}]\nrevoked:\n  revoked_before:\n    io1x: 5\n", 4, None),
         ("issuers: [{a}]\nrevoked:\n  revoked_before:\n    {a}: someday\n", 4, None),
         ("issuers: [{a}]\nissuers: [{a}]\n", 2, "issuers"),
+        ("issuers: [{a}]\nleeway: !!python/name:os.system\n", 2, "leeway"),
+        ("issuers: [{a}]\nrevoked:\n  revoked_before:\n    {a}: 2024-13-45\n", 4, None),
+        (
+            "issuers: [{a}]\nroutes:\n  - path: /x\n    scopes:\n      GET: !!binary AAAA\n",
+            5,
+            "routes[0].scopes.GET",
+        ),
+        ("issuers: [{a}]\n\x00\n", 2, None),
         ("issuers: [{a}]\n  bad: indent\n", 2, None),
     ],
 )

@@ -552,15 +552,18 @@ class _PolicyReader:
         self.text = text
         self.source = source
         self.base_dir = base_dir
-        self.loader = yaml.SafeLoader(text)
 
     def fail(self, node: yaml.Node | None, key: str, message: str) -> PolicyError:
         line = node.start_mark.line + 1 if node is not None else None
         where = f"{self.source}:{line}" if line else self.source
         return PolicyError(f"{where}: {key}: {message}", line=line, key=key)
 
-    def value(self, node: yaml.Node) -> Any:
-        return self.loader.construct_object(node, deep=True)
+    def value(self, node: yaml.Node, key: str) -> Any:
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError) as exc:
+            # Unknown tags (!!python/...) and impossible dates such as 2024-13-45.
+            raise self.fail(node, key, f"cannot read value: {exc}") from None
 
     def issuer(self, node: yaml.Node, key: str) -> str:
         """An issuer as written: YAML 1.1 would read an unquoted 0x address as an integer."""
@@ -592,19 +595,26 @@ class _PolicyReader:
 
     def read(self) -> Policy:
         try:
+            self.loader = yaml.SafeLoader(self.text)
             root = self.loader.get_single_node()
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            line = f":{mark.line + 1}" if mark is not None else ""
-            raise PolicyError(f"{self.source}{line}: invalid YAML: {exc}") from None
+            if mark is not None:
+                line = mark.line + 1
+            elif isinstance(exc, yaml.reader.ReaderError):  # a character YAML forbids
+                line = self.text.count("\n", 0, exc.position) + 1
+            else:
+                line = None
+            where = f"{self.source}:{line}" if line else self.source
+            raise PolicyError(f"{where}: invalid YAML: {exc}", line=line) from None
         if root is None:
             raise PolicyError(f"{self.source}: empty policy; 'issuers' is required", key="issuers")
         top = self.mapping(root, "", _TOP_KEYS)
         if "issuers" not in top:
             raise self.fail(root, "issuers", "required: the issuers whose tokens are trusted")
         kwargs: dict[str, Any] = {
-            "issuers": self.issuers(*top["issuers"]),
-            "routes": self.routes(*top["routes"]) if "routes" in top else (),
+            "issuers": self.issuers(top["issuers"][1]),
+            "routes": self.routes(top["routes"][1]) if "routes" in top else (),
             "source": self.source,
         }
         for name, convert in (
@@ -628,21 +638,22 @@ class _PolicyReader:
     def scalar(self, node: yaml.Node, key: str, convert: Any) -> Any:
         if not isinstance(node, yaml.ScalarNode):
             raise self.fail(node, key, "expected a single value")
+        value = self.value(node, key)
         try:
-            return convert(self.value(node))
+            return convert(value)
         except ValueError as exc:
             raise self.fail(node, key, str(exc)) from None
 
-    def issuers(self, knode: yaml.Node, node: yaml.Node) -> object:
+    def issuers(self, node: yaml.Node) -> object:
         if isinstance(node, yaml.ScalarNode):
-            if self.value(node) == "any":
+            if node.value == "any":
                 return ANY_ISSUER
             raise self.fail(node, "issuers", "expected a list of issuers, or 'any'")
         if not isinstance(node, yaml.SequenceNode) or not node.value:
             raise self.fail(node, "issuers", "expected a non-empty list of issuers, or 'any'")
         return [self.issuer(item, f"issuers[{i}]") for i, item in enumerate(node.value)]
 
-    def routes(self, knode: yaml.Node, node: yaml.Node) -> list[Route]:
+    def routes(self, node: yaml.Node) -> list[Route]:
         if not isinstance(node, yaml.SequenceNode):
             raise self.fail(node, "routes", "expected a list of routes")
         routes = []
@@ -677,7 +688,7 @@ class _PolicyReader:
                 raise self.fail(knode, label, "expected an HTTP method name")
             if method in out:
                 raise self.fail(knode, label, "duplicate method")
-            scope = self.value(vnode)
+            scope = self.value(vnode, label)
             if scope is not None and not (isinstance(scope, str) and scope.strip()):
                 raise self.fail(vnode, label, "expected a scope name (or null to forbid)")
             out[method] = scope.strip() if scope is not None else None
