@@ -101,3 +101,10 @@ def test_unknown_method_stays_unimplemented(channel, sign) -> None:
     with pytest.raises(grpc.RpcError) as info:
         call(channel, "Nope", b"", [("authorization", f"bearer {sign(sub='iotex-api')}")])
     assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
+
+
+def test_streaming_call_without_token_is_refused(channel) -> None:
+    stream = channel.unary_stream(f"/{SERVICE}/StreamBlocks")
+    with pytest.raises(grpc.RpcError) as info:
+        list(stream(b"3", timeout=5))
+    assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
