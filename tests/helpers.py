@@ -7,6 +7,7 @@ pycryptodome primitives with a different API (an explicit ``Counter`` object, PB
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
@@ -104,6 +105,19 @@ def check_error(result: Result, message: str | None = None, *, startswith: str |
     if startswith is not None:
         assert lines[0].startswith(f"Error: {startswith}"), result.stderr
     return lines[0]
+
+
+def envelopes(stdout: str) -> list[Any]:
+    """The JSON documents printed one after another in ``-o json`` mode."""
+    decoder = json.JSONDecoder()
+    docs, index = [], 0
+    while index < len(stdout):
+        if stdout[index].isspace():
+            index += 1
+            continue
+        doc, index = decoder.raw_decode(stdout, index)
+        docs.append(doc)
+    return docs
 
 
 def snapshot(root: Path) -> dict[str, tuple[Any, ...]]:

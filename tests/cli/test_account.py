@@ -21,6 +21,7 @@ from helpers import (
     VECTOR_KEY,
     VECTOR_PUB,
     check_error,
+    envelopes,
     independent_decrypt,
 )
 from pyioctl.config import ConfigFile
@@ -124,7 +125,7 @@ def test_createadd_writes_a_keystore_go_ioctl_reads(ioctl, config_dir: Path) -> 
 def test_createadd_json_mode_prompts_are_queries(ioctl, wallet) -> None:
     rc, out, _ = ioctl("-o", "json", "account", "createadd", "bob", input="a\nb\n")
     assert rc != 0
-    docs = [json.loads(d) for d in re.split(r"(?<=\n})\n(?=\{)", out.strip())]
+    docs = envelopes(out)
     assert [d["messageType"] for d in docs] == ["query", "query", "error"]
     assert docs[0]["message"] == "#bob: Set password\n"
     assert docs[2]["message"] == {"code": 5, "info": "password doesn't match"}
