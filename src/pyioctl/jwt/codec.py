@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import binascii
 import json
-from functools import lru_cache
 from typing import Any, NoReturn
 
 from .exceptions import MalformedTokenError
@@ -140,24 +139,9 @@ def parse_object(data: bytes, what: str) -> dict[str, Any]:
     return value
 
 
-def _parse_header(segment: bytes) -> dict[str, Any]:
-    return parse_object(_decode_segment(segment, "header"), "header")
-
-
-@lru_cache(maxsize=64)
-def _flat_header(segment: bytes) -> tuple[tuple[str, str], ...] | None:
-    header = _parse_header(segment)
-    if all(type(value) is str for value in header.values()):
-        return tuple(header.items())
-    return None
-
-
 def parse_header(segment: bytes) -> dict[str, Any]:
-    """The header object of a segment from ``split``, memoised: every token of an issuer
-    repeats the same few header segments. Only all-string headers are memoised, so no
-    caller can mutate a value another caller shares."""
-    items = _flat_header(segment)
-    return dict(items) if items is not None else _parse_header(segment)
+    """The header object of the (still encoded) header segment ``split`` returns."""
+    return parse_object(_decode_segment(segment, "header"), "header")
 
 
 def _reason(exc: BaseException) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from hashlib import sha256
 from typing import Any
 
@@ -94,6 +95,19 @@ def check_header(header: dict[str, Any]) -> None:
         raise UnsupportedAlgorithmError("critical header extensions (crit) are not supported")
 
 
+@lru_cache(maxsize=64)
+def _accepted_header(segment: bytes) -> tuple[tuple[str, str], ...] | None:
+    """The header rules depend on the header bytes alone, and every token of an issuer
+    repeats the same few, so the verdict is memoised: the members of an accepted header,
+    or None to say "parse it each time". Only all-string headers are memoised, so no
+    caller can mutate a value another caller shares."""
+    header = codec.parse_header(segment)
+    check_header(header)
+    if all(type(value) is str for value in header.values()):
+        return tuple(header.items())
+    return None
+
+
 def check_signature(key: PublicKey, signing_input: bytes, signature: bytes, strict: bool) -> None:
     # verify_digest rejects any length but 64 and r or s outside [1, n), and normalises
     # high S (which Go's signer emits half the time) unless strict.
@@ -129,8 +143,12 @@ def verify(
         raise ValueError("leeway must not be negative")
     trusted = trusted_hashes(issuers)
     header_segment, payload, signature, signing_input = codec.split(token, max_size)
-    header = codec.parse_header(header_segment)
-    check_header(header)
+    members = _accepted_header(header_segment)
+    if members is None:
+        header = codec.parse_header(header_segment)
+        check_header(header)
+    else:
+        header = dict(members)
     claims = codec.parse_object(payload, "claims")
     iss, subject, token_scope, exp, iat, nbf = read_registered(claims)
     key = issuer_key(iss)
