@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 $(TEST_STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,server]'
 	touch $(STAMP) $@
 
 demo: $(STAMP)
