@@ -228,9 +228,19 @@ def test_an_escaped_backslash_before_ud_is_not_a_surrogate(forge) -> None:
     assert _verify(forge.token(forge.claims(sub="\\ud800")), forge).subject == "\\ud800"
 
 
-def test_absurd_nesting_is_malformed_not_a_recursion_crash(forge) -> None:
-    raw = forge.compact(forge.claims())[:-1] + b',"x":' + b"[" * 2000 + b"]" * 2000 + b"}"
-    assert "nested" in _rejects(jwt.MalformedTokenError, forge.token(raw), forge)
+@pytest.mark.parametrize("depth", [33, 2000])
+def test_nesting_beyond_32_levels_is_malformed_whatever_the_recursion_limit(
+    forge, depth: int
+) -> None:
+    # The claims object is level 1.
+    raw = forge.compact(forge.claims())[:-1] + b',"x":' + b"[" * (depth - 1) + b"]" * (depth - 1)
+    message = _rejects(jwt.MalformedTokenError, forge.token(raw + b"}"), forge)
+    assert "nested more than 32 levels" in message
+
+
+def test_32_levels_and_brackets_inside_strings_are_fine(forge) -> None:
+    nested = forge.compact(forge.claims(s="[{" * 40))[:-1] + b',"x":' + b"[" * 31 + b"]" * 31
+    assert _verify(forge.token(nested + b"}"), forge).claims["s"] == "[{" * 40
 
 
 def test_huge_integers_are_malformed(forge) -> None:

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import binascii
 import json
+import re
 from typing import Any, NoReturn
 
 from .exceptions import MalformedTokenError
 
 DEFAULT_MAX_TOKEN_SIZE = 8192
+# Real claims nest two or three levels. A fixed bound makes acceptance independent of the
+# interpreter's recursion limit, which other code (test runners among them) may raise.
+MAX_JSON_DEPTH = 32
 
 _STANDARD = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _URL_SAFE = _STANDARD[:62] + b"-_"
@@ -114,10 +118,30 @@ _scan_fast = json.JSONDecoder(parse_constant=_no_constants).scan_once
 _CHECKED = json.JSONDecoder(object_pairs_hook=_unique_members, parse_constant=_no_constants)
 
 
+_JSON_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _too_deep(text: str) -> bool:
+    depth = 0
+    for match in _JSON_NESTING.finditer(text):
+        char = match.group()
+        if char in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
 def parse_object(data: bytes, what: str) -> dict[str, Any]:
-    """A JSON object from strict UTF-8, without duplicate names, NaN or lone surrogates."""
+    """A JSON object from strict UTF-8, without duplicate names, NaN, lone surrogates or
+    more than MAX_JSON_DEPTH levels of nesting."""
     try:
         text = data.decode("utf-8")
+        # Counting brackets is cheap; only a token with many walks its structure.
+        if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _too_deep(text):
+            raise MalformedTokenError(f"{what} is nested more than {MAX_JSON_DEPTH} levels deep")
         try:
             # The C scanner alone, without the pairs hook (a third of the parse time)
             # or JSONDecoder.decode's whitespace regexes.
@@ -130,6 +154,7 @@ def parse_object(data: bytes, what: str) -> dict[str, Any]:
         if end != len(text) or type(value) is not dict or text.count(",") + 1 != len(value):
             value = _CHECKED.decode(text)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        # RecursionError stays possible when the caller's own stack is nearly full.
         raise MalformedTokenError(f"{what} is not valid JSON: {_reason(exc)}") from None
     if type(value) is not dict:
         raise MalformedTokenError(f"{what} is not a JSON object")
