@@ -54,6 +54,7 @@ def test_keystore_v3_vector_wrong_password() -> None:
 
 
 def test_keystore_v3_ioctl_params_vector_byte_exact() -> None:
+    # (Decrypting this vector, N=2^18, is proven end to end by the CLI import test.)
     v = IOCTL_PARAMS
     text = v["keystore_json_text"]
     document = json.loads(text)
@@ -66,13 +67,6 @@ def test_keystore_v3_ioctl_params_vector_byte_exact() -> None:
     )
     assert data == text.encode()
     assert LAYOUT.fullmatch(text)
-
-
-def test_keystore_v3_ioctl_params_vector_decrypts() -> None:
-    v = IOCTL_PARAMS
-    key = ks.decrypt(v["keystore_json_text"], v["password"])
-    assert key.hex() == v["private_key"]
-    assert key.address == v["io_address"]
 
 
 def test_ioctl_params() -> None:

@@ -45,8 +45,9 @@ def _aliases(config_dir: Path) -> dict[str, str]:
     return ConfigFile.open(config_dir).config.aliases
 
 
-def _assert_ioctl_key_file(path: Path, password: str, secret: bytes) -> None:
-    """What Go ioctl writes: name, mode, layout, N=2^18; readable by two other decoders."""
+def _assert_ioctl_key_file(path: Path, password: str | None = None, secret: bytes = b"") -> None:
+    """What Go ioctl writes: name, mode, layout, N=2^18; with a password, also readable by
+    eth-keyfile and by the independent decoder (each costs a full scrypt)."""
     match = FILE_NAME.fullmatch(path.name)
     assert match, path.name
     document = json.loads(path.read_bytes())
@@ -58,8 +59,9 @@ def _assert_ioctl_key_file(path: Path, password: str, secret: bytes) -> None:
     assert params == IOCTL_KDFPARAMS
     assert list(document) == ["address", "crypto", "id", "version"]
     assert b" " not in path.read_bytes() and not path.read_bytes().endswith(b"\n")
-    assert eth_keyfile.decode_keyfile_json(document, password.encode()) == secret
-    assert independent_decrypt(document, password) == secret
+    if password is not None:
+        assert eth_keyfile.decode_keyfile_json(document, password.encode()) == secret
+        assert independent_decrypt(document, password) == secret
 
 
 # ----------------------------------------------------------------- create
@@ -81,17 +83,13 @@ def test_create_prints_a_fresh_key_and_saves_nothing(ioctl, home: Path, config_d
     assert list(home.iterdir()) == []
 
 
-@pytest.mark.parametrize(("num", "count"), [("0", 0), ("2", 2)])
-def test_create_n(ioctl, wallet, num: str, count: int) -> None:
-    rc, out, _ = ioctl("account", "create", "-n", num)
-    assert rc == 0
-    assert len(json.loads(out)["accounts"]) == count
-    if count == 0:
-        assert out == '{\n  "accounts": []\n}\n'
-    rc, out, _ = ioctl("account", "create", "--num", num, "-o", "json")
+def test_create_n(ioctl, wallet) -> None:
+    assert ioctl("account", "create", "-n", "0") == (0, '{\n  "accounts": []\n}\n', "")
+    rc, out, _ = ioctl("account", "create", "--num", "2", "-o", "json")
     payload = json.loads(out)
-    assert payload["messageType"] == "result"
-    assert len(payload["message"]["accounts"]) == count
+    assert (rc, payload["messageType"]) == (0, "result")
+    first, second = payload["message"]["accounts"]
+    assert first["privateKey"] != second["privateKey"]
 
 
 def test_create_bad_n(ioctl, wallet) -> None:
@@ -186,7 +184,8 @@ def test_import_key_then_sign_matches_the_vector(ioctl, config_dir: Path) -> Non
     )
     assert VECTOR_KEY not in out + err
     (path,) = _key_files(config_dir)
-    _assert_ioctl_key_file(path, "pw", bytes.fromhex(VECTOR_KEY))
+    # Format only: the two decoders already read createadd's file; `sign` decrypts this one.
+    _assert_ioctl_key_file(path)
     assert _aliases(config_dir) == {"vec": VECTOR_IO}
     sign = vectors("ioctl_account_sign")[0]
     rc, out, err = ioctl("account", "sign", sign["message_argument"], "-s", "vec", input="pw\n")
@@ -206,7 +205,7 @@ def test_import_key_is_validated_before_any_password_prompt(ioctl, wallet, uncha
 
 
 @pytest.mark.parametrize(
-    "text", ["", "00" * 32, "ff" * 32, VECTOR_KEY[:-2], VECTOR_KEY + "00", "0x", "  "]
+    "text", ["", "00" * 32, "ff" * 32, VECTOR_KEY[:-2] + "zz", VECTOR_KEY + "00"]
 )
 def test_import_key_rejects_bad_keys(ioctl, wallet, unchanged, text: str) -> None:
     check = unchanged()
@@ -324,7 +323,7 @@ def test_import_keystore_existing_account(ioctl, home, light_account, unchanged)
 # ----------------------------------------------------------------- export, exportpublic
 
 
-@pytest.mark.parametrize("who", ["k1", VECTOR_IO, VECTOR_ETH, VECTOR_ETH.lower()[2:]])
+@pytest.mark.parametrize("who", ["k1", VECTOR_ETH.lower()[2:]])  # other forms: test_wallet
 def test_export(ioctl, light_account, who: str) -> None:
     assert ioctl("account", "export", who, input="pw\n") == (0, PROMPT + VECTOR_KEY + "\n", "")
 
@@ -520,7 +519,7 @@ def test_update_missing_keystore_is_an_error(ioctl, wallet, unchanged) -> None:
 # ----------------------------------------------------------------- ethaddr
 
 
-@pytest.mark.parametrize("arg", ["k1", VECTOR_IO, VECTOR_ETH, VECTOR_ETH.lower(), VECTOR_ETH[2:]])
+@pytest.mark.parametrize("arg", ["k1", VECTOR_IO, VECTOR_ETH.lower()])
 def test_ethaddr(ioctl, light_account, arg: str) -> None:
     assert ioctl("account", "ethaddr", arg) == (0, f"{VECTOR_IO} - {VECTOR_ETH}\n", "")
 
@@ -583,11 +582,15 @@ def test_ethaddr_protocol_address_is_a_clean_error(ioctl, wallet) -> None:
 SIGN = vectors("ioctl_account_sign")
 
 
-@pytest.mark.parametrize("v", SIGN, ids=ids(SIGN, "message_argument"))
-def test_sign_vector(ioctl, light_account, v: dict) -> None:
-    for signer in ("k1", v["io_address"]):
-        result = ioctl("account", "sign", v["message_argument"], "-s", signer, input="pw\n")
-        assert result == (0, PROMPT + v["expected_stdout_line"] + "\n", "")
+@pytest.mark.parametrize(
+    ("v", "signer"),
+    # One signer form per vector: alias, io address, EIP-55 address.
+    [(v, ("k1", v["io_address"], VECTOR_ETH)[i % 3]) for i, v in enumerate(SIGN)],
+    ids=ids(SIGN, "message_argument"),
+)
+def test_sign_vector(ioctl, light_account, v: dict, signer: str) -> None:
+    result = ioctl("account", "sign", v["message_argument"], "-s", signer, input="pw\n")
+    assert result == (0, PROMPT + v["expected_stdout_line"] + "\n", "")
 
 
 def test_sign_long_flag_and_uppercase_prefix(ioctl, light_account) -> None:
@@ -648,11 +651,14 @@ RECOVER = vectors("eth_signed_message_recover")
 def test_recover_vector(ioctl, wallet, v: dict) -> None:
     signature = bytes.fromhex(v["signature"])
     recovery = signature[64] - 27 if signature[64] >= 27 else signature[64]
-    for v_byte in (recovery, recovery + 27):
-        sig = (signature[:64] + bytes([v_byte])).hex()
-        rc, out, _ = ioctl("account", "recover", v["ioctl_account_sign_argument"], sig)
-        assert (rc, out) == (0, v["signer_io_address"] + "\n")
-    rc, out, _ = ioctl("-o", "json", "account", "recover", v["ioctl_account_sign_argument"], sig)
+    as_given = v["signature"]
+    other_v = recovery if signature[64] >= 27 else recovery + 27  # 27/28 <-> 0/1
+    other_form = (signature[:64] + bytes([other_v])).hex()
+    rc, out, _ = ioctl("account", "recover", v["ioctl_account_sign_argument"], as_given)
+    assert (rc, out) == (0, v["signer_io_address"] + "\n")
+    rc, out, _ = ioctl(
+        "-o", "json", "account", "recover", v["ioctl_account_sign_argument"], other_form
+    )
     assert json.loads(out)["message"] == {
         "address": v["signer_io_address"],
         "publicKey": v["recovered_public_key"],

@@ -80,7 +80,18 @@ def test_runtime_error_json_exits_non_zero_with_the_envelope_on_stdout(ioctl, wa
 )
 def test_usage_errors(ioctl, wallet, args: list[str], info: str) -> None:
     check_error(ioctl(*args), info)
-    # JSON mode: usage errors too are an envelope on stdout (code 9, FlagError), exit 1.
+
+
+@pytest.mark.parametrize(
+    ("args", "info"),
+    [
+        (["nosuch"], 'unknown command "nosuch" for "ioctl"'),
+        (["account", "export", "k", "-P", "pw"], "unknown shorthand flag: 'P' in -P"),
+        (["account", "delete", "a", "b"], "accepts at most 1 arg(s), received 2"),
+    ],
+)
+def test_usage_errors_in_json_mode(ioctl, wallet, args: list[str], info: str) -> None:
+    # Usage errors too are an envelope on stdout (code 9, FlagError), exit 1.
     rc, out, err = ioctl("-o", "json", *args)
     assert (rc, err) == (1, "")
     assert json.loads(out) == {"messageType": "error", "message": {"code": 9, "info": info}}
