@@ -387,3 +387,12 @@ def test_invalid_decrypted_key(secret: bytes) -> None:
 def test_pbkdf2_file_written_elsewhere() -> None:
     v = next(e for e in KEYSTORE_V3 if e["keystore_json"]["crypto"]["kdf"] == "pbkdf2")
     assert ks.decrypt(v["keystore_json"], v["password"]).hex() == v["private_key"]
+
+
+def test_integral_float_kdfparams_are_accepted_as_go_does() -> None:
+    document = independent_encrypt(KEY.secret, "pw")
+    document["crypto"]["kdfparams"].update(n=2.0, r=8.0, p=1.0, dklen=32.0)
+    assert ks.decrypt(json.dumps(document), "pw").secret == KEY.secret
+    document["crypto"]["kdfparams"]["n"] = 2.5
+    with pytest.raises(KeystoreError, match="missing or invalid field 'n'"):
+        ks.decrypt(json.dumps(document), "pw")

@@ -110,6 +110,10 @@ def encrypt(
 
 def _field(obj: Any, name: str, kind: type, where: str) -> Any:
     value = obj.get(name) if isinstance(obj, dict) else None
+    if kind is int and isinstance(value, float) and value.is_integer():
+        # go-ethereum reads kdfparams into a map and converts JSON numbers (float64) with
+        # ensureInt, so files whose writer printed "n": 262144.0 unlock in Go ioctl.
+        value = int(value)
     if not isinstance(value, kind) or isinstance(value, bool):
         raise KeystoreError(f"{where}: missing or invalid field {name!r}", code="corrupt_keystore")
     return value
