@@ -161,6 +161,16 @@ def test_createadd_existing_alias_declined(ioctl, light_account, unchanged) -> N
     check()
 
 
+def test_createadd_confirmed_then_passwords_from_the_same_pipe(ioctl, light_account) -> None:
+    # The confirmation must not swallow the password lines piped after it: two different
+    # passwords are read (no EOF) and compared (mismatch, so no slow scrypt here).
+    result = ioctl("--interactive", "account", "createadd", "k1", input="yes\npw\npx\n")
+    check_error(result, "password doesn't match")
+    assert result.stdout.endswith(
+        "Options: yes\nQuit for anything else.\n#k1: Set password\n\n#k1: Enter password again\n\n"
+    )
+
+
 def test_createadd_long_alias(ioctl, wallet, unchanged) -> None:
     check = unchanged()
     check_error(
