@@ -13,12 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers import VECTOR_KEY, IoctlRunner, snapshot
+from helpers import LIGHT, VECTOR_KEY, IoctlRunner, snapshot
 from pyioctl.config import ConfigFile
 from pyioctl.keys import PrivateKey
 from pyioctl.keystore import Keystore, ScryptParams
-
-LIGHT = ScryptParams(n=1 << 10, r=8, p=1)
 
 
 @pytest.fixture(autouse=True)

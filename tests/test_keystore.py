@@ -11,8 +11,7 @@ from pathlib import Path
 import eth_keyfile
 import pytest
 
-from conftest import LIGHT
-from helpers import VECTOR_IO, VECTOR_KEY, independent_decrypt, independent_encrypt
+from helpers import LIGHT, VECTOR_IO, VECTOR_KEY, independent_decrypt, independent_encrypt
 from pyioctl import keystore as ks
 from pyioctl.errors import KeystoreError, PyioctlError, WrongPasswordError
 from pyioctl.keys import PrivateKey
