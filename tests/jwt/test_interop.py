@@ -105,3 +105,12 @@ def test_go_like_random_nonce_signatures_verify_high_s_only_when_not_strict(
         else:
             jwt.verify(token, issuers=[key.address], now=1_700_000_000, strict=True)
     assert seen == {True, False}
+
+
+def test_jose_libraries_refuse_the_es256_label_which_is_why_es256k_exists(key) -> None:
+    token = jwt.sign(key, sub="weather")
+    public = _openssl_key(key).public_key()
+    with pytest.raises(pyjwt.InvalidKeyError):
+        pyjwt.decode(token, public, algorithms=["ES256"])
+    with pytest.raises(Exception, match="P-256"):
+        jose_jwt.decode(token, ECKey.import_key(public), algorithms=["ES256"])
