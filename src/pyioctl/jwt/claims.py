@@ -90,14 +90,12 @@ def read_registered(
         or (nbf is not None and (type(nbf) is not int or not INT64_MIN <= nbf <= INT64_MAX))
         or (("aud" in claims or "jti" in claims) and not _aud_jti_ok(claims))
         # JSON null is no time: Go reads it as absent, we refuse to guess.
-        or (None in claims.values() and _has_null_time(claims))
+        or (exp is None and "exp" in claims)
+        or (iat is None and "iat" in claims)
+        or (nbf is None and "nbf" in claims)
     ):
         raise MalformedTokenError(_claim_problem(claims))
     return iss, sub, scope, exp, iat, nbf
-
-
-def _has_null_time(claims: dict[str, Any]) -> bool:
-    return any(name in claims and claims[name] is None for name in ("exp", "iat", "nbf"))
 
 
 def _aud_jti_ok(claims: dict[str, Any]) -> bool:
