@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -683,3 +684,10 @@ def test_issuer_address_follows_the_network_prefix(forge, monkeypatch) -> None:
     verified = _verify(forge.token(), forge)
     monkeypatch.setenv("IOTEX_NETWORK_TYPE", "testnet")
     assert verified.issuer_address.startswith("it1")
+
+
+def test_the_first_example_of_docs_tokens_md_runs(capsys) -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "tokens.md").read_text("utf-8")
+    example = text.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(example, "docs/tokens.md", "exec"), {})
+    assert " weather Create " in capsys.readouterr().out
