@@ -92,7 +92,7 @@ class Service:
     def log_lines(self) -> list[dict]:
         return [json.loads(line) for line in self.log_path.read_text().splitlines() if line]
 
-    def wait_log(self, predicate, timeout: float = 5.0) -> dict:
+    def wait_log(self, predicate, timeout: float = 15.0) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for record in self.log_lines():
