@@ -7,12 +7,14 @@ pycryptodome primitives with a different API (an explicit ``Counter`` object, PB
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import stat
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -210,3 +212,31 @@ def independent_encrypt(
         "id": key_id,
         "version": 3,
     }
+
+
+@contextlib.contextmanager
+def read_only_dir(path: Path) -> Iterator[None]:
+    """Make ``path`` unwritable, even for root (CI runs as root, which ignores mode bits).
+
+    As root the directory is made immutable with ``chattr +i``; where that is not
+    possible (no chattr, or a filesystem without the attribute) the test is skipped.
+    """
+    import pytest
+
+    if os.geteuid() != 0:
+        path.chmod(0o500)
+        try:
+            yield
+        finally:
+            path.chmod(0o700)
+        return
+    chattr = shutil.which("chattr")
+    if chattr is None:
+        pytest.skip("running as root and chattr is missing: cannot make a directory read-only")
+    made = subprocess.run([chattr, "+i", str(path)], capture_output=True, check=False)
+    if made.returncode:
+        pytest.skip(f"running as root and chattr +i failed: {made.stderr.decode().strip()}")
+    try:
+        yield
+    finally:
+        subprocess.run([chattr, "-i", str(path)], check=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import read_only_dir
 from pyioctl.errors import StorageError
 from pyioctl.fsutil import atomic_write, ensure_private_dir
 
@@ -92,18 +93,14 @@ def test_missing_parent(tmp_path: Path) -> None:
     assert not (tmp_path / "nope").exists()
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions")
 def test_read_only_directory(tmp_path: Path) -> None:
     directory = tmp_path / "ro"
     directory.mkdir()
     (directory / "f").write_bytes(b"old")
-    directory.chmod(0o500)
-    try:
+    with read_only_dir(directory):
         with pytest.raises(StorageError):
             atomic_write(directory / "f", b"new")
         assert (directory / "f").read_bytes() == b"old"
-    finally:
-        directory.chmod(0o700)
 
 
 def test_ensure_private_dir(tmp_path: Path) -> None:

@@ -9,12 +9,11 @@ key files, unwritable places and a missing HOME.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
-from helpers import VECTOR_IO, VECTOR_KEY, check_error, independent_encrypt
+from helpers import VECTOR_IO, VECTOR_KEY, check_error, independent_encrypt, read_only_dir
 
 KEY_ADDRESS = "3f9c20bcec9de520d88d98cbe07ee7b5ded0dac4"
 
@@ -115,29 +114,21 @@ def test_wallet_under_a_regular_file(ioctl, home: Path, wallet, unchanged) -> No
     check()
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions")
 def test_read_only_wallet_dir(ioctl, home: Path, wallet, unchanged) -> None:
     wallet_dir = home / "ro-wallet"
     wallet_dir.mkdir()
     wallet.set(wallet=str(wallet_dir))
-    wallet_dir.chmod(0o500)
-    try:
+    with read_only_dir(wallet_dir):
         check = unchanged()
         check_error(ioctl("account", "import", "key", "b", input=f"{VECTOR_KEY}\npw\npw\n"))
         check()
-    finally:
-        wallet_dir.chmod(0o700)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions")
 def test_read_only_config_dir(ioctl, wallet, config_dir: Path, unchanged) -> None:
-    config_dir.chmod(0o500)
-    try:
+    with read_only_dir(config_dir):
         check = unchanged()
         check_error(ioctl("alias", "set", "a", VECTOR_IO), startswith="failed to write")
         check()
-    finally:
-        config_dir.chmod(0o700)
 
 
 def test_config_dir_path_blocked_by_a_file(ioctl, home: Path, unchanged) -> None:
