@@ -30,6 +30,7 @@ from urllib.parse import unquote
 
 import yaml
 
+from .durations import parse_duration
 from .errors import PyioctlError
 from .jwt import ANY_ISSUER, Issuers, TokenError, VerifiedToken, parse_issuer, verify
 
@@ -66,8 +67,6 @@ DEFAULT_CACHE_SIZE = 10_000
 
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 _METHOD = re.compile(r"[A-Z]+")
-_DURATION = re.compile(r"(\d+)\s*([smhd]?)")
-_DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 class PolicyError(PyioctlError):
@@ -497,7 +496,7 @@ def _issuer_hash(issuer: Any) -> bytes:
 
 
 def _seconds(value: Any) -> int:
-    """Whole seconds from an int or a duration like ``30s``, ``5m``, ``2h``, ``7d``."""
+    """Whole seconds from an int or a duration like ``30s``, ``5m``, ``2h``, ``7d``, ``1h30m``."""
     if isinstance(value, bool):
         raise ValueError("expected seconds, not a boolean")
     if isinstance(value, int):
@@ -505,9 +504,7 @@ def _seconds(value: Any) -> int:
             raise ValueError("must not be negative")
         return value
     if isinstance(value, str):
-        m = _DURATION.fullmatch(value.strip())
-        if m:
-            return int(m.group(1)) * _DURATION_UNITS[m.group(2)]
+        return parse_duration(value)
     raise ValueError(f"expected seconds or a duration like 30s, 5m, 2h, 7d, not {value!r}")
 
 

@@ -171,6 +171,13 @@ def _signer_address(app: App, text: str) -> str:
         return app.wallet.resolve(text)
 
 
+def _exported_key(app: App, signer: str) -> PrivateKey:
+    """The key behind ``export``/``exportpublic``: resolve, ask the password, decrypt."""
+    address = _signer_address(app, signer)
+    with wrapped(GoCode.KEYSTORE, "failed to get private key from keystore"):
+        return unlock_signer(app, address, None)
+
+
 @account.command()
 @click.argument("signer", metavar="ALIAS|ADDRESS|hdw::PATH")
 @pass_app
@@ -179,10 +186,7 @@ def export(app: App, signer: str) -> None:
 
     Example: ioctl account export alice
     """
-    address = _signer_address(app, signer)
-    with wrapped(GoCode.KEYSTORE, "failed to get private key from keystore"):
-        key = unlock_signer(app, address, None)
-    app.out.result(key.hex())
+    app.out.result(_exported_key(app, signer).hex())
 
 
 @account.command()
@@ -193,10 +197,7 @@ def exportpublic(app: App, signer: str) -> None:
 
     Example: ioctl account exportpublic alice
     """
-    address = _signer_address(app, signer)
-    with wrapped(GoCode.KEYSTORE, "failed to get private key from keystore"):
-        key = unlock_signer(app, address, None)
-    app.out.result(key.public_key.hex())
+    app.out.result(_exported_key(app, signer).public_key.hex())
 
 
 @account.command("list")
