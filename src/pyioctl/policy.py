@@ -333,11 +333,15 @@ class RevocationList:
         return cutoff is not None and token.issued_at < cutoff
 
 
+_DECISIONS_PER_TOKEN = 32
+
+
 class _CacheEntry:
-    __slots__ = ("digest", "not_after", "not_before", "scopes", "token")
+    __slots__ = ("decisions", "digest", "not_after", "not_before", "scopes", "token")
 
     def __init__(self, token: VerifiedToken, digest: str, leeway: int) -> None:
         claims = token.claims
+        self.decisions: dict[tuple[str, str], Decision] = {}
         self.token = token
         self.digest = digest
         self.scopes = _scope_set(token.scope)
@@ -345,6 +349,11 @@ class _CacheEntry:
         self.not_after = exp + leeway if exp is not None else math.inf
         starts = [v for v in (claims.get("iat"), claims.get("nbf")) if v is not None]
         self.not_before = max(starts) - leeway if starts else -math.inf
+
+    def remember(self, method: str, path: str, decision: Decision) -> None:
+        # Bounded per token: a client walking many paths must not grow one entry forever.
+        if len(self.decisions) < _DECISIONS_PER_TOKEN:
+            self.decisions[(method, path)] = decision
 
 
 class Policy:
@@ -429,6 +438,18 @@ class Policy:
         ``method`` the request target ``path``. The one place where that is decided."""
         # Descriptions never echo the path or method: they reach response headers, and a
         # proxy refuses (with a 5xx) an auth answer whose headers outgrow its buffer.
+        entry: _CacheEntry | Decision | None = None
+        if token is not None:
+            if now is None:
+                now = int(time.time())
+            self.revoked.refresh()
+            entry = self._cached(token, now)
+            if entry is not None:
+                # A token's answer for one (method, path) only changes with time (checked
+                # by _cached), revocation (checked here) or a new policy (a new cache).
+                known = entry.decisions.get((method, path))
+                if known is not None and not self.revoked.is_revoked(entry.digest, entry.token):
+                    return known
         route = self.route_for(normalize_path(path))
         if route is None:
             if self.default_allow:
@@ -437,29 +458,34 @@ class Policy:
         required = route.scope_for(method)
         if required is None:
             return Decision(False, 403, "method_not_allowed", "method not allowed on this path")
-        if token is None:
+        if token is None or now is None:
             return Decision(
                 False, 401, "missing_token", "a bearer token is required", scope=required
             )
-        if now is None:
-            now = int(time.time())
-        entry = self._verified(token, now)
-        if isinstance(entry, Decision):
-            return entry
+        if entry is None:
+            entry = self._verify(token, now)
+            if isinstance(entry, Decision):
+                return entry
         verified = entry.token
         if self.revoked.is_revoked(entry.digest, verified):
             return Decision(False, 401, "revoked", "token has been revoked", None, entry.digest)
-        return _rights(verified, entry.digest, entry.scopes, route.subject, required)
+        decision = _rights(verified, entry.digest, entry.scopes, route.subject, required)
+        entry.remember(method, path, decision)
+        return decision
 
-    def _verified(self, token: str, now: int) -> _CacheEntry | Decision:
-        self.revoked.refresh()
+    def _cached(self, token: str, now: int) -> _CacheEntry | None:
+        """The cache entry of a token still inside its validity window, refreshed as used."""
         with self._lock:
             entry = self._cache.get(token)
-            if entry is not None:
-                if entry.not_before <= now <= entry.not_after:
-                    self._cache.move_to_end(token)
-                    return entry
-                del self._cache[token]
+            if entry is None:
+                return None
+            if entry.not_before <= now <= entry.not_after:
+                self._cache.move_to_end(token)
+                return entry
+            del self._cache[token]
+        return None
+
+    def _verify(self, token: str, now: int) -> _CacheEntry | Decision:
         digest = token_digest(token)
         try:
             verified = verify(

@@ -102,6 +102,22 @@ class _Metrics:
         return ("\n".join(lines) + "\n").encode()
 
 
+def decision_fields(decision: Decision, identity: str, method: str, path: str) -> str:
+    """The JSON members of a decision's log line after ``time``, assembled by hand because
+    json.dumps of a dict costs more than the decision. ``identity`` is the pre-encoded
+    issuer, subject and scope."""
+    # The query string is left out: it can carry secrets of its own. Lengths are capped
+    # so a hostile request cannot write 64 KiB log lines.
+    path = path.split("?", 1)[0][:_LOG_FIELD_MAX]
+    method = method[:_LOG_FIELD_MAX]
+    digest = f'"{decision.digest}"' if decision.digest else "null"
+    return (
+        f'{identity},"method":{_json_str(method)},"path":{_json_str(path)},'
+        f'"decision":"{"allow" if decision.allowed else "deny"}","status":{decision.status},'
+        f'"reason":{_json_str(decision.reason)},"digest":{digest}'
+    )
+
+
 class _JsonLog:
     """One JSON object per line on a file descriptor.
 
@@ -127,20 +143,10 @@ class _JsonLog:
             self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
         return f"{self._stamp}.{int((t - second) * 1000):03d}Z"
 
-    def decision(self, decision: Decision, identity: str, method: str, path: str) -> None:
-        """``identity`` is the pre-encoded issuer, subject and scope fields; the line is
-        assembled by hand because json.dumps of a dict costs more than the decision."""
-        # The query string is left out: it can carry secrets of its own. Lengths are
-        # capped so a hostile request cannot write 64 KiB log lines.
-        path = path.split("?", 1)[0][:_LOG_FIELD_MAX]
-        method = method[:_LOG_FIELD_MAX]
-        digest = f'"{decision.digest}"' if decision.digest else "null"
-        self.pending.append(
-            f'{{"time":"{self.now()}",{identity},"method":{_json_str(method)},'
-            f'"path":{_json_str(path)},"decision":"{"allow" if decision.allowed else "deny"}",'
-            f'"status":{decision.status},"reason":{_json_str(decision.reason)},'
-            f'"digest":{digest}}}\n'
-        )
+    def decision(self, fields: str) -> None:
+        """Queue one decision line; ``fields`` is everything after the time (see
+        :func:`decision_fields`), built once per distinct decision by the caller."""
+        self.pending.append(f'{{"time":"{self.now()}",{fields}}}\n')
         if self.loop is None or len(self.pending) >= self.MAX_PENDING:
             self.flush()
         elif len(self.pending) == 1:
@@ -183,6 +189,7 @@ class VerifierApp:
         # token, so a repeated token's strings are built once.
         self._identities: dict[str, tuple[list[tuple[bytes, bytes]], str]] = {}
         self._denials: dict[tuple[int, str, str, str | None], tuple[Message, Message]] = {}
+        self._lines: dict[tuple[str, int, str, str, str], str] = {}
 
     def reload(self) -> bool:
         """Swap in the policy file's current contents; a bad one is refused, the old kept."""
@@ -243,7 +250,7 @@ class VerifierApp:
         decision = self.policy.authorize(bearer_token(auth), verb, path)
         self.metrics.observe(decision, time.perf_counter() - started)
         headers, identity = self._identity(decision)
-        self.log.decision(decision, identity, verb, path)
+        self.log.decision(self._log_fields(decision, identity, verb, path))
 
         if decision.allowed:
             await send({"type": "http.response.start", "status": 200, "headers": headers})
@@ -252,6 +259,20 @@ class VerifierApp:
         start, body = self._denial(decision)
         await send(start)
         await send(body)
+
+    def _log_fields(self, decision: Decision, identity: str, verb: str, path: str) -> str:
+        # Policy.authorize hands back the same Decision for a token's repeated request, so
+        # its log fields are formatted once; denials without a digest are cheap anyway.
+        if not decision.digest:
+            return decision_fields(decision, identity, verb, path)
+        key = (decision.digest, decision.status, decision.reason, verb, path)
+        fields = self._lines.get(key)
+        if fields is None:
+            fields = decision_fields(decision, identity, verb, path)
+            if len(self._lines) >= self.policy.cache_size:
+                self._lines.clear()
+            self._lines[key] = fields
+        return fields
 
     def _denial(self, decision: Decision) -> tuple[Message, Message]:
         """The two ASGI messages of a denial, built once per distinct answer: floods of
