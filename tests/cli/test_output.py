@@ -229,3 +229,10 @@ def test_the_probe_does_see_scrypt_when_a_key_is_decrypted(ioctl, light_account)
         check=False,
     )
     assert "Crypto.Protocol.KDF" in proc.stdout.splitlines()[-1]
+
+
+@pytest.mark.parametrize("group", [[], ["account"], ["jwt"], ["hdwallet"]])
+def test_a_bare_group_shows_its_help(ioctl, group) -> None:
+    rc, out, err = ioctl(*group)
+    assert rc == 0 and err == ""
+    assert out.startswith(f"Usage: ioctl {' '.join(group)}".rstrip() + " [OPTIONS] COMMAND")

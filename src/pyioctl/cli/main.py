@@ -135,6 +135,10 @@ def main(argv: list[str] | None = None) -> Any:
         out.fail(exc)
     except PyioctlError as exc:
         out.fail(CliError(str(exc)))
+    except click.exceptions.NoArgsIsHelpError as exc:
+        # A bare group (`ioctl`, `ioctl account`) shows its help, as cobra does.
+        click.echo(exc.ctx.get_help() if exc.ctx else "")
+        return 0
     except click.UsageError as exc:
         out.fail(CliError(exc.format_message(), GoCode.FLAG, usage=True))
     except click.ClickException as exc:
