@@ -2,9 +2,10 @@
 
 Prints a markdown table:
 
-* wall time of ``ioctl account list`` (3 accounts, aliases) and ``ioctl account ethaddr``
-  run as whole processes, against ``python -c pass`` with the same interpreter: the ratio
-  is what our start-up costs over a bare interpreter;
+* wall time of ``ioctl account list`` (3 accounts, aliases), ``ioctl account ethaddr``,
+  ``ioctl jwt verify`` and ``ioctl jwt decode`` run as whole processes, against
+  ``python -c pass`` with the same interpreter: the ratio is what our start-up costs over
+  a bare interpreter;
 * ``Keystore.unlock`` of a key file with ioctl's parameters (scrypt N=2^18, r=8, p=1)
   against pycryptodome's bare ``scrypt`` with the same parameters: the ratio is our
   overhead over the KDF that dominates any unlock.
@@ -26,6 +27,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from pyioctl import jwt
 from pyioctl.config import ConfigFile
 from pyioctl.keys import PrivateKey
 from pyioctl.keystore import IOCTL_SCRYPT, Keystore, ScryptParams, encrypt
@@ -91,9 +93,15 @@ def main() -> int:
         env.pop("IOTEX_NETWORK_TYPE", None)
         ioctl = ioctl_executable()
         baseline = process([sys.executable, "-c", "pass"], env)
+        signer = PrivateKey.generate()
+        token = jwt.sign(signer, sub="weather", scope="Create", exp=int(time.time()) + 3600)
         commands = {
             "ioctl account list": process([ioctl, "account", "list"], env),
             "ioctl account ethaddr <io>": process([ioctl, "account", "ethaddr", IO_ADDRESS], env),
+            "ioctl jwt verify <token> --issuer <io>": process(
+                [ioctl, "jwt", "verify", token, "--issuer", signer.address], env
+            ),
+            "ioctl jwt decode <token>": process([ioctl, "jwt", "decode", token], env),
         }
         for fn in (baseline, *commands.values()):
             fn()  # warm-up: page cache, __pycache__

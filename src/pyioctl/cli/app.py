@@ -2,19 +2,22 @@
 
 The config directory is opened (and created on first run, printing Go's
 ``Config set to default values``) only by commands that use it, so ``jwt decode`` and
-``--help`` touch nothing on disk.
+``--help`` touch nothing on disk, and do not even import the YAML and keystore code.
 """
 
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import click
 
-from ..config import SUPPORTED_LANGUAGES, ConfigFile
-from ..wallet import Wallet
 from .output import CliError, GoCode, Output, wrapped
 from .prompt import Prompter
+
+if TYPE_CHECKING:
+    from ..config import ConfigFile
+    from ..wallet import Wallet
 
 
 class App:
@@ -24,6 +27,8 @@ class App:
 
     @cached_property
     def config_file(self) -> ConfigFile:
+        from ..config import SUPPORTED_LANGUAGES, ConfigFile
+
         with wrapped(GoCode.CONFIG):
             opened = ConfigFile.open()
         if opened.created:
@@ -35,6 +40,8 @@ class App:
 
     @cached_property
     def wallet(self) -> Wallet:
+        from ..wallet import Wallet
+
         return Wallet(self.config_file)
 
     def save_config(self) -> None:

@@ -17,7 +17,6 @@ from ..durations import parse_duration
 from ..errors import PyioctlError
 from ..fsutil import atomic_write
 from ..hdwallet import is_hdw_signer
-from ..wallet import NO_DEFAULT_ACCOUNT
 from .app import App, pass_app
 from .base import IoctlGroup
 from .output import CliError, GoCode, wrapped
@@ -96,6 +95,8 @@ def _parse_exp(text: str) -> int:
 
 def _signer_address(app: App, signer: str) -> str:
     """``-s`` value, or the default account (which, unlike Go, may be an ``hdw::`` path)."""
+    from ..wallet import NO_DEFAULT_ACCOUNT
+
     chosen = signer or app.wallet.default_account
     if not chosen:
         raise CliError(f"failed to get signer address: {NO_DEFAULT_ACCOUNT}", GoCode.ADDRESS)
