@@ -6,6 +6,8 @@ import base64
 import json
 import re
 import stat
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -335,3 +337,16 @@ def test_decode_works_on_a_bad_signature_and_json(ioctl, token):
 @pytest.mark.parametrize("bad", ["nope", "a.b", "a.b.c.d", "e30.W10.", "eyJhbGciOiJFUzI1NiJ9.=.x"])
 def test_decode_malformed(ioctl, bad):
     check_error(ioctl("jwt", "decode", bad), startswith="malformed token: ")
+
+
+def test_serve_without_uvicorn_says_which_extra_to_install(tmp_path):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(f"issuers: [{VECTOR_IO}]\nroutes:\n  - path: /x/**\n    subject: x\n")
+    code = (
+        "import sys; sys.modules['uvicorn'] = None\n"  # as if the server extra were missing
+        "from pyioctl.cli.main import main\n"
+        f"main(['jwt', 'serve', '--policy', {str(policy)!r}, '--listen', '127.0.0.1:0'])"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 1
+    assert r.stderr == "Error: the verifier service needs uvicorn: pip install 'pyioctl[server]'\n"

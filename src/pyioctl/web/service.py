@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from json.encoder import encode_basestring_ascii as _json_str
 from typing import Any
 
+from ..errors import PyioctlError
 from ..policy import Decision, Policy, PolicyError
 from . import bearer_token, denial, header_value
 from .asgi import request_target
@@ -378,6 +379,13 @@ def serve(
     new policy on SIGHUP before passing the signal on (so a bad one is refused once, and no
     worker ever runs without a policy), and replaces workers that die.
     """
+    try:
+        import uvicorn  # noqa: F401 - checked before binding, used by the workers
+    except ImportError:
+        raise PyioctlError(
+            "the verifier service needs uvicorn: pip install 'pyioctl[server]'",
+            code="missing_dependency",
+        ) from None
     policy = Policy.load(policy_path)
     sock = _bind(listen)
     host, port = sock.getsockname()[:2]
