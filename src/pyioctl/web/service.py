@@ -53,6 +53,9 @@ _HEALTHY = {"type": "http.response.body", "body": b"ok\n"}
 _EMPTY = {"type": "http.response.body", "body": b""}
 _DENIAL_CACHE_SIZE = 1024
 _LOG_FIELD_MAX = 2048
+# Longest path (and method) whose log fields are memoised: the memo is bounded by count,
+# so each entry must be small too, or distinct 60 KiB paths would fill memory.
+_MEMO_PATH_MAX = 512
 _ANONYMOUS = ([(b"content-length", b"0")], '"issuer":null,"subject":null,"scope":null')
 
 
@@ -262,9 +265,11 @@ class VerifierApp:
         await send(body)
 
     def _log_fields(self, decision: Decision, identity: str, verb: str, path: str) -> str:
-        # Policy.authorize hands back the same Decision for a token's repeated request, so
-        # its log fields are formatted once; denials without a digest are cheap anyway.
-        if not decision.digest:
+        # Policy.authorize hands back the same Decision for a verified token's repeated
+        # request, so its log fields are formatted once. Nothing else repeats: a malformed
+        # token's denial is new each time (with a digest, but nothing to reuse), and a long
+        # path or method would make each entry as large as the request.
+        if decision.token is None or len(path) > _MEMO_PATH_MAX or len(verb) > _MEMO_PATH_MAX:
             return decision_fields(decision, identity, verb, path)
         key = (decision.digest, decision.status, decision.reason, verb, path)
         fields = self._lines.get(key)
@@ -290,7 +295,9 @@ class VerifierApp:
                 },
                 {"type": "http.response.body", "body": body},
             )
-            # Bounded: descriptions such as "expired by 1h2m3s" vary without end.
+            # Bounded: descriptions such as "expired by 1h2m3s" vary without end. Entries
+            # stay small: descriptions are short texts of ours and never echo the request,
+            # and the scope comes from the policy.
             if len(self._denials) >= _DENIAL_CACHE_SIZE:
                 self._denials.clear()
             self._denials[key] = known
@@ -316,7 +323,9 @@ class VerifierApp:
             f'"scope":{_json_str(token.scope)}'
         )
         # As many as the policy caches tokens (every allowed token is one of those), and
-        # cleared when full rather than LRU: it only saves rebuilding a few strings.
+        # cleared when full rather than LRU: it only saves rebuilding a few strings. An
+        # entry is as large as the token's claims, as the policy's own cache entry is, and
+        # only tokens of trusted issuers get here.
         if len(self._identities) >= self.policy.cache_size:
             self._identities.clear()
         self._identities[decision.digest] = (headers, fields)
