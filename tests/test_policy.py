@@ -83,6 +83,10 @@ def test_route_globs(glob: str, path: str, matches: bool) -> None:
         ("/../..", "/"),
         ("/w%65ather", "/weather"),
         ("relative", "/relative"),
+        # Absolute form (RFC 9112): servers route by its path, so that is what matches.
+        ("http://example.com/admin/secret", "/admin/secret"),
+        ("https://example.com:8443/a/../admin?x=1", "/admin"),
+        ("http://example.com", "/"),
     ],
 )
 def test_normalize_path(target: str, path: str) -> None:
@@ -476,3 +480,63 @@ def test_policy_file_in_use_is_independent_of_later_edits(
     path.write_text("garbage: [")
     os.utime(path, (time.time() + 5, time.time() + 5))
     assert policy.authorize(token(issuer), "GET", "/x", NOW).allowed
+
+
+# -- findings of the security review -------------------------------------------------------
+
+
+def _flip_s(tok: str) -> str:
+    """The same token with S replaced by n - S: a second valid spelling of it."""
+    import base64
+
+    from pyioctl.keys import CURVE_ORDER
+
+    head, _, sig = tok.rpartition(".")
+    raw = base64.urlsafe_b64decode(sig + "==")
+    s = int.from_bytes(raw[32:], "big")
+    flipped = raw[:32] + (CURVE_ORDER - s).to_bytes(32, "big")
+    return head + "." + base64.urlsafe_b64encode(flipped).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize("revoke_flipped", [False, True])
+def test_revocation_covers_both_spellings_of_a_signature(
+    issuer: PrivateKey, tmp_path: Path, revoke_flipped: bool
+) -> None:
+    tok = token(issuer)
+    twin = _flip_s(tok)
+    assert twin != tok and jwt.verify(twin, issuers=[issuer.address], now=NOW)
+    revoked = tmp_path / "revoked.txt"
+    revoked.write_text(token_digest(twin if revoke_flipped else tok) + "\n")
+    policy = weather_policy(issuer, revoked=RevocationList(revoked))
+    for spelling in (tok, twin):
+        assert policy.authorize(spelling, "GET", "/weather", NOW).reason == "revoked"
+
+
+def test_long_paths_are_decided_but_not_remembered(issuer: PrivateKey) -> None:
+    policy = weather_policy(issuer)
+    tok = token(issuer)
+    for i in range(50):
+        assert policy.authorize(tok, "GET", f"/weather/{i}/" + "x" * 600, NOW).allowed
+        assert policy.authorize(tok, "GET", f"/weather/{i}", NOW).allowed
+    (entry,) = policy._cache.values()
+    assert len(entry.decisions) == 32  # short paths only, and at most 32 of them
+
+
+def test_scope_is_read_the_same_way_as_jwt_verify(issuer: PrivateKey) -> None:
+    admin = Policy(issuers=[issuer.address], routes=[Route("/admin/**", scopes="Admin")])
+    nbsp = token(issuer, scope="Read\u00a0Admin")  # one odd right, not Read and Admin
+    assert not admin.authorize(nbsp, "GET", "/admin", NOW).allowed
+    with pytest.raises(jwt.InsufficientScopeError):
+        jwt.verify(nbsp, issuers=[issuer.address], now=NOW, scope="Admin")
+    both = Policy(issuers=[issuer.address], routes=[Route("/x/**", scopes="Read Write")])
+    assert both.authorize(token(issuer, scope="write read"), "GET", "/x", NOW).allowed
+    assert not both.authorize(token(issuer, scope="Read"), "GET", "/x", NOW).allowed
+
+
+def test_a_handler_cannot_change_a_cached_token(issuer: PrivateKey) -> None:
+    policy = weather_policy(issuer)
+    tok = token(issuer)
+    verified = policy.authorize(tok, "GET", "/weather", NOW).token
+    with pytest.raises(TypeError):
+        verified.claims["sub"] = "admin"  # type: ignore[index]
+    assert policy.authorize(tok, "GET", "/weather", NOW).token.subject == "weather"

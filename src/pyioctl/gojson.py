@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 # These characters can only occur inside JSON strings in encoder output, so replacing
@@ -25,7 +26,7 @@ def _clean(value: Any) -> Any:
     """Replace lone surrogates (invalid UTF-8 smuggled in via surrogateescape) like Go."""
     if isinstance(value, str):
         return _LONE_SURROGATE.sub("\ufffd", value)
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return {_clean(k): _clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_clean(v) for v in value]

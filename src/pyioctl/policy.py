@@ -26,13 +26,23 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import yaml
 
 from .durations import parse_duration
 from .errors import PyioctlError
-from .jwt import ANY_ISSUER, Issuers, TokenError, VerifiedToken, parse_issuer, verify
+from .jwt import (
+    ANY_ISSUER,
+    Issuers,
+    TokenError,
+    VerifiedToken,
+    parse_issuer,
+    scope_rights,
+    verify,
+)
+from .jwt.codec import b64url_encode
+from .keys import CURVE_ORDER
 
 __all__ = [
     "DEFAULT_CACHE_SIZE",
@@ -89,10 +99,13 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _scope_set(scope: str | None) -> frozenset[str]:
-    # A token's scope is one right or a space-separated list (RFC 8693 style), compared
-    # case-insensitively because ioctl users write Read, read and READ interchangeably.
-    return frozenset((scope or "").lower().split())
+def _twin(token: str, signature: bytes) -> str:
+    """The token with its signature's S replaced by n - S. ECDSA accepts both, so anyone
+    holding a token can make the other spelling, whose SHA-256 differs: revocation must
+    look for both, or a revoked token comes back flipped."""
+    s = int.from_bytes(signature[32:], "big")
+    flipped = signature[:32] + (CURVE_ORDER - s).to_bytes(32, "big")
+    return token.rpartition(".")[0] + "." + b64url_encode(flipped)
 
 
 def _rights(
@@ -107,7 +120,9 @@ def _rights(
             False, 403, "wrong_subject", f"token is not for subject {subject!r}",
             token, digest, required,
         )  # fmt: skip
-    if required is not None and required.lower() not in scopes:
+    # A token's scope is one right or a space-separated list, compared case-insensitively
+    # (ioctl users write Read, read and READ); a route may require several rights.
+    if required is not None and not scope_rights(required) <= scopes:
         return Decision(
             False, 403, "insufficient_scope", f"token lacks scope {required!r}",
             token, digest, required,
@@ -123,7 +138,7 @@ def require(
     :meth:`Policy.authorize`."""
     if token is None:
         return Decision(False, 401, "missing_token", "a bearer token is required", scope=scope)
-    return _rights(token, "", _scope_set(token.scope), subject, scope)
+    return _rights(token, "", scope_rights(token.scope), subject, scope)
 
 
 def normalize_path(target: str) -> str:
@@ -134,6 +149,10 @@ def normalize_path(target: str) -> str:
     ``/public/../admin`` would match a ``/public/**`` rule while the upstream serves /admin.
     """
     path = target.split("?", 1)[0].split("#", 1)[0]
+    if not path.startswith("/") and "://" in path:
+        # Absolute form (RFC 9112 §3.2.2, ``GET http://host/admin``): servers route by
+        # the path part, so that is what must match.
+        path = urlsplit(path).path
     if "%" in path:
         path = unquote(path, errors="surrogateescape")
     if not path.startswith("/"):
@@ -323,8 +342,9 @@ class RevocationList:
             self._failed_stamp = None
             log.info("reloaded %s: %d revoked tokens", self.path, len(self._digests))
 
-    def is_revoked(self, digest: str, token: VerifiedToken) -> bool:
-        if digest in self._digests:
+    def is_revoked(self, digests: tuple[str, ...], token: VerifiedToken) -> bool:
+        """``digests``: the token's SHA-256 and that of its S-flipped twin (see _twin)."""
+        if not self._digests.isdisjoint(digests):
             return True
         if not self.before:
             return False
@@ -334,17 +354,21 @@ class RevocationList:
 
 
 _DECISIONS_PER_TOKEN = 32
+# Longer request targets are decided afresh each time rather than remembered: a memo
+# keyed by hostile 60 KiB paths would make memory grow with the size of requests.
+MAX_MEMO_PATH = 512
 
 
 class _CacheEntry:
-    __slots__ = ("decisions", "digest", "not_after", "not_before", "scopes", "token")
+    __slots__ = ("decisions", "digest", "digests", "not_after", "not_before", "scopes", "token")
 
-    def __init__(self, token: VerifiedToken, digest: str, leeway: int) -> None:
+    def __init__(self, raw: str, token: VerifiedToken, digest: str, leeway: int) -> None:
         claims = token.claims
         self.decisions: dict[tuple[str, str], Decision] = {}
         self.token = token
         self.digest = digest
-        self.scopes = _scope_set(token.scope)
+        self.digests = (digest, token_digest(_twin(raw, token.signature)))
+        self.scopes = scope_rights(token.scope)
         exp = claims.get("exp")
         self.not_after = exp + leeway if exp is not None else math.inf
         starts = [v for v in (claims.get("iat"), claims.get("nbf")) if v is not None]
@@ -352,7 +376,7 @@ class _CacheEntry:
 
     def remember(self, method: str, path: str, decision: Decision) -> None:
         # Bounded per token: a client walking many paths must not grow one entry forever.
-        if len(self.decisions) < _DECISIONS_PER_TOKEN:
+        if len(self.decisions) < _DECISIONS_PER_TOKEN and len(path) <= MAX_MEMO_PATH:
             self.decisions[(method, path)] = decision
 
 
@@ -448,7 +472,7 @@ class Policy:
                 # A token's answer for one (method, path) only changes with time (checked
                 # by _cached), revocation (checked here) or a new policy (a new cache).
                 known = entry.decisions.get((method, path))
-                if known is not None and not self.revoked.is_revoked(entry.digest, entry.token):
+                if known is not None and not self.revoked.is_revoked(entry.digests, entry.token):
                     return known
         route = self.route_for(normalize_path(path))
         if route is None:
@@ -467,7 +491,7 @@ class Policy:
             if isinstance(entry, Decision):
                 return entry
         verified = entry.token
-        if self.revoked.is_revoked(entry.digest, verified):
+        if self.revoked.is_revoked(entry.digests, verified):
             return Decision(False, 401, "revoked", "token has been revoked", None, entry.digest)
         decision = _rights(verified, entry.digest, entry.scopes, route.subject, required)
         entry.remember(method, path, decision)
@@ -498,7 +522,7 @@ class Policy:
             )
         except TokenError as exc:
             return Decision(False, 401, exc.code, exc.message, None, digest)
-        entry = _CacheEntry(verified, digest, self.leeway)
+        entry = _CacheEntry(token, verified, digest, self.leeway)
         if self.cache_size:
             with self._lock:
                 self._cache[token] = entry

@@ -71,3 +71,33 @@ def test_without_raw_uri_path_info_is_requoted(policy_file: Path, sign) -> None:
     }
     PolicyMiddleware(app, policy_file)(environ, lambda status, headers: statuses.append(status))
     assert (statuses, seen) == (["204 No Content"], ["weather"])
+
+
+@pytest.mark.parametrize("raw_key", ["RAW_URI", "REQUEST_URI"])
+def test_absolute_form_request_target_is_checked_by_its_path(
+    tmp_path: Path, issuer: PrivateKey, sign, raw_key: str
+) -> None:
+    # gunicorn and werkzeug put the request line's target in RAW_URI/REQUEST_URI, which for
+    # `GET http://host/admin/secret HTTP/1.1` is absolute; the app serves PATH_INFO.
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        f"issuers: [{issuer.address}]\nroutes:\n"
+        "  - path: /admin/**\n    scopes: Admin\n"
+        "  - path: /**\n    scopes: Read\n"
+    )
+    reached = []
+
+    def app(environ, start_response):
+        reached.append(environ["PATH_INFO"])
+        start_response("200 OK", [])
+        return [b"secret"]
+
+    statuses = []
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/admin/secret",
+        raw_key: "http://example.com/admin/secret",
+        "HTTP_AUTHORIZATION": f"Bearer {sign()}",  # scope Read only
+    }
+    PolicyMiddleware(app, policy)(environ, lambda status, headers: statuses.append(status))
+    assert reached == [] and statuses[0].startswith("403")

@@ -9,7 +9,7 @@ See docs/tokens.md for every acceptance rule and why it is there.
 
 from __future__ import annotations
 
-from .claims import go_duration
+from .claims import go_duration, scope_rights
 from .codec import DEFAULT_MAX_TOKEN_SIZE
 from .decoding import UnverifiedToken, decode
 from .exceptions import (
@@ -47,6 +47,7 @@ __all__ = [
     "decode",
     "go_duration",
     "parse_issuer",
+    "scope_rights",
     "sign",
     "verify",
 ]

@@ -136,13 +136,19 @@ def check_times(
         raise NotYetValidError(GO_NOT_VALID_YET)
 
 
-def _rights(scope: str) -> frozenset[str]:
+@lru_cache(maxsize=1024)
+def scope_rights(scope: str) -> frozenset[str]:
+    """The rights a ``scope`` string grants: space-separated, compared case-insensitively.
+
+    The one definition for the library, the policy and the web adapters, so a token is
+    read the same way wherever it is checked.
+    """
     return frozenset(right.casefold() for right in scope.split(" ") if right)
 
 
 @lru_cache(maxsize=256)
 def _required_rights(scope: str) -> frozenset[str]:
-    rights = _rights(scope)
+    rights = scope_rights(scope)
     if not rights:
         raise ValueError("scope to require must name at least one right")
     return rights
@@ -156,7 +162,7 @@ def check_scope(token_scope: str, required: str | Iterable[str]) -> None:
         wanted = frozenset().union(*map(_required_rights, required))
         if not wanted:
             raise ValueError("scope to require must name at least one right")
-    missing = wanted - _rights(token_scope)
+    missing = wanted - scope_rights(token_scope)
     if missing:
         raise InsufficientScopeError(f"token scope lacks {' '.join(sorted(missing))}")
 

@@ -13,10 +13,11 @@ Order, and why:
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from hashlib import sha256
+from types import MappingProxyType
 from typing import Any
 
 from ..keys import PublicKey, is_low_s
@@ -40,11 +41,13 @@ class VerifiedToken:
     ``issuer``, ``subject``, ``scope``, ``alg``, ``signature_hex``) plus the key, the
     issuer's io address and every claim. Absent times are 0, as in Go. The typed
     attributes read the verified ``claims`` and ``header`` (four fields instead of ten
-    halve the cost of building the object, which every verification pays).
+    halve the cost of building the object, which every verification pays). Both are
+    read-only views: a verified token is shared (a service caches it for every request
+    that carries it), so one handler must not be able to change what the next one sees.
     """
 
-    header: dict[str, Any]
-    claims: dict[str, Any]
+    header: Mapping[str, Any]
+    claims: Mapping[str, Any]
     public_key: PublicKey
     signature: bytes
 
@@ -161,4 +164,4 @@ def verify(
         check_scope(token_scope, scope)
     if sub is not None:
         check_subject(subject, sub)
-    return VerifiedToken(header, claims, key, signature)
+    return VerifiedToken(MappingProxyType(header), MappingProxyType(claims), key, signature)
