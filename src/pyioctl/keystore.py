@@ -40,6 +40,23 @@ class ScryptParams:
 # What ioctl always writes (go-ethereum StandardScryptN/P). Every default path uses it.
 IOCTL_SCRYPT = ScryptParams()
 
+# Limits on what a key file may ask for. ioctl's own files need 256 MiB and n·r·p = 2^21;
+# these leave room for every wallet's "strong" settings (N=2^20, r=8: 1 GiB, 2^23).
+MAX_SCRYPT_MEMORY = 2 << 30
+MAX_SCRYPT_WORK = 1 << 26
+MAX_PBKDF2_ROUNDS = 10_000_000
+# Key files are about 500 bytes; anything this large is not one.
+MAX_KEY_FILE_SIZE = 1 << 20
+
+
+def read_key_file(path: str | os.PathLike[str]) -> bytes:
+    """A key file's bytes, refusing huge or endless ones (``/dev/zero``); OSError passes."""
+    with open(path, "rb") as fh:
+        data = fh.read(MAX_KEY_FILE_SIZE + 1)
+    if len(data) > MAX_KEY_FILE_SIZE:
+        raise KeystoreError(f"{path}: too large to be a key file", code="corrupt_keystore")
+    return data
+
 
 def _password_bytes(password: str) -> bytes:
     # Go uses the password's bytes as typed; a non-UTF-8 one arrives here with lone
@@ -51,7 +68,10 @@ def _scrypt(password: bytes, salt: bytes, params: ScryptParams) -> bytes:
     from Crypto.Protocol.KDF import scrypt
 
     # pycryptodome, unlike OpenSSL's hashlib.scrypt, accepts every N that Go accepts.
-    return scrypt(password, salt, key_len=params.dklen, N=params.n, r=params.r, p=params.p)
+    try:
+        return scrypt(password, salt, key_len=params.dklen, N=params.n, r=params.r, p=params.p)
+    except (ValueError, MemoryError) as exc:
+        raise KeystoreError(f"scrypt failed: {exc}", code="unsupported_keystore") from None
 
 
 def _aes128_ctr(key: bytes, iv: bytes, data: bytes) -> bytes:
@@ -156,6 +176,16 @@ def _derive_key(crypto: dict[str, Any], password: bytes, where: str) -> bytes:
         )
         if params.n < 2 or params.n & (params.n - 1) or params.r < 1 or params.p < 1:
             raise KeystoreError(f"{where}: invalid scrypt parameters", code="corrupt_keystore")
+        # A file's parameters are the file author's to choose; bound them so a hostile
+        # one gets an error instead of hours of CPU or gigabytes of memory.
+        if 128 * params.n * params.r > MAX_SCRYPT_MEMORY or (
+            params.n * params.r * params.p > MAX_SCRYPT_WORK
+        ):
+            raise KeystoreError(
+                f"{where}: scrypt parameters n={params.n}, r={params.r}, p={params.p} "
+                "exceed what pyioctl unlocks",
+                code="unsupported_keystore",
+            )
         return _scrypt(password, salt, params)
     if kdf == "pbkdf2":
         prf = _field(kdfparams, "prf", str, where)
@@ -166,6 +196,11 @@ def _derive_key(crypto: dict[str, Any], password: bytes, where: str) -> bytes:
         rounds = _field(kdfparams, "c", int, where)
         if rounds < 1:
             raise KeystoreError(f"{where}: invalid pbkdf2 rounds", code="corrupt_keystore")
+        if rounds > MAX_PBKDF2_ROUNDS:
+            raise KeystoreError(
+                f"{where}: pbkdf2 rounds {rounds} exceed what pyioctl unlocks",
+                code="unsupported_keystore",
+            )
         return hashlib.pbkdf2_hmac("sha256", password, salt, rounds, dklen)
     raise KeystoreError(f"{where}: unsupported KDF: {kdf}", code="unsupported_keystore")
 
@@ -276,7 +311,7 @@ class Keystore:
                 continue
             try:
                 with open(entry.path, "rb") as fh:
-                    text = fh.read(1 << 20)
+                    text = fh.read(MAX_KEY_FILE_SIZE)
             except OSError:
                 continue
             account_hash = _account_hash(text)
@@ -290,7 +325,7 @@ class Keystore:
 
     def read(self, account: Account) -> bytes:
         try:
-            return account.path.read_bytes()
+            return read_key_file(account.path)
         except OSError as exc:
             raise KeystoreError(
                 f'keystore file "{account.path}" read error: {exc.strerror}'

@@ -159,3 +159,42 @@ def test_missing_home(ioctl, tmp_path: Path) -> None:
         result = ioctl(*args, env={"HOME": None}, cwd=cwd)
         check_error(result, "HOME is not set: cannot locate ~/.config/ioctl/default")
     assert list(cwd.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "kdfparams",
+    [
+        {"kdf": "scrypt", "n": 1 << 40, "r": 8, "p": 1},
+        {"kdf": "scrypt", "n": 1 << 10, "r": 8, "p": 1 << 40},
+        {"kdf": "scrypt", "n": 1 << 24, "r": 64, "p": 1},
+        {"kdf": "pbkdf2", "c": 10**15, "prf": "hmac-sha256"},
+        {"kdf": "pbkdf2", "c": 10**9, "prf": "hmac-sha256"},
+    ],
+)
+def test_hostile_kdf_parameters_are_refused_at_once(ioctl, tmp_path, wallet, kdfparams, unchanged):
+    kdf = kdfparams.pop("kdf")
+    document = {
+        "address": "3f9c20bcec9de520d88d98cbe07ee7b5ded0dac4",
+        "crypto": {
+            "cipher": "aes-128-ctr", "ciphertext": "00" * 32, "cipherparams": {"iv": "00" * 16},
+            "kdf": kdf, "kdfparams": {"dklen": 32, "salt": "00" * 32, **kdfparams},
+            "mac": "00" * 32,
+        },
+        "id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+        "version": 3,
+    }  # fmt: skip
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(document))
+    check = unchanged()
+    line = check_error(ioctl("account", "import", "keystore", "h", str(path), input="pw\n"))
+    assert "exceed what pyioctl unlocks" in line
+    check()
+
+
+def test_import_keystore_from_an_endless_file(ioctl, wallet):
+    line = check_error(ioctl("account", "import", "keystore", "z", "/dev/zero", input="pw\n"))
+    assert "too large to be a key file" in line
+
+
+def test_account_create_count_is_bounded(ioctl):
+    check_error(ioctl("account", "create", "-n", "99999999999999999999"))

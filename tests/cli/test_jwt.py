@@ -350,3 +350,26 @@ def test_serve_without_uvicorn_says_which_extra_to_install(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert r.returncode == 1
     assert r.stderr == "Error: the verifier service needs uvicorn: pip install 'pyioctl[server]'\n"
+
+
+def test_verify_shows_hostile_claims_escaped(ioctl, light_account):
+    sub = "weather\nissuer:     io1forged\x1b[31m"
+    forged = pjwt.sign(light_account.key, sub=sub, scope="Read\u2028", exp=4102444800)
+    r = ioctl("jwt", "verify", forged, "--any-issuer")
+    assert r.rc == 0, r.stderr
+    assert "\x1b" not in r.stdout and "\u2028" not in r.stdout
+    assert [line for line in r.stdout.splitlines() if line.startswith("issuer:")] == [
+        f"issuer:     {VECTOR_IO}"
+    ]
+    assert 'subject:    "weather\\nissuer:     io1forged\\u001b[31m"' in r.stdout
+
+
+@pytest.mark.parametrize("scope", ["", "   "])
+def test_verify_empty_scope_is_a_usage_error(ioctl, token, scope):
+    check_error(ioctl("jwt", "verify", token, "--any-issuer", "--scope", scope),
+                "--scope needs at least one right, e.g. Read")  # fmt: skip
+
+
+def test_verify_reads_a_bounded_amount_of_stdin(ioctl):
+    r = ioctl("jwt", "verify", "-", "--any-issuer", input="A" * 5_000_000)
+    check_error(r, startswith="invalid token: ")

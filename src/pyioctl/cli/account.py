@@ -44,7 +44,7 @@ def _check_new_alias(app: App, alias: str) -> None:
 
 
 @account.command()
-@click.option("-n", "--num", default=1, type=click.IntRange(min=0), show_default=True,
+@click.option("-n", "--num", default=1, type=click.IntRange(0, 10_000), show_default=True,
               help="Number of accounts to generate.")  # fmt: skip
 @pass_app
 def create(app: App, num: int) -> None:
@@ -146,11 +146,11 @@ def import_keystore(app: App, alias: str, filepath: str) -> None:
 
     Example: ioctl account import keystore alice ./UTC--2024-…--3f9c…
     """
-    from ..keystore import decrypt
+    from ..keystore import decrypt, read_key_file
 
     _check_new_alias(app, alias)
     try:
-        data = open(filepath, "rb").read()  # noqa: SIM115 - read in one call
+        data = read_key_file(filepath)
     except OSError as exc:
         raise CliError(
             f'keystore file "{filepath}" read error: {exc.strerror}', GoCode.READ_FILE

@@ -24,6 +24,7 @@ from .serve import serve
 from .signer import unlock_signer
 
 _INT64 = re.compile(r"[+-]?\d+")
+_MAX_STDIN_TOKEN = 4 * _jwt.DEFAULT_MAX_TOKEN_SIZE
 _GO_TYPE_NAMES = {bool: "bool", int: "number", float: "number", list: "array", dict: "object"}
 
 
@@ -199,7 +200,8 @@ def sign(app: App, signer: str, password: str, arguments: str, expires_in: int |
 
 def _read_token(token: str | None) -> str:
     if token is None or token == "-":
-        token = sys.stdin.read()
+        # Bounded: a token is at most a few KiB, and verify refuses anything over its limit.
+        token = sys.stdin.read(_MAX_STDIN_TOKEN)
     token = token.strip()
     if not token:
         raise CliError("no token given: pass it as an argument or on stdin", GoCode.INPUT)
@@ -225,6 +227,12 @@ def _time_fields(claims: dict[str, Any], now: int) -> list[tuple[str, str]]:
     if not claims.get("exp"):
         rows.append(("expires at", "never (no exp claim)"))
     return rows
+
+
+def _shown(text: str) -> str:
+    """A token-controlled string as it may reach a terminal: as is when plain, else as a
+    JSON string, so a claim cannot forge lines of the report or send escape codes."""
+    return text if text.isprintable() else gojson.dumps(text)
 
 
 def _table(rows: list[tuple[str, str]]) -> str:
@@ -269,6 +277,8 @@ def verify(app: App, token: str | None, issuers: tuple[str, ...], any_issuer: bo
       ioctl jwt verify "$TOKEN" --issuer alice --scope Create --sub weather
     """
     text = _read_token(token)
+    if scope is not None and not scope.split():
+        raise CliError("--scope needs at least one right, e.g. Read", GoCode.FLAG)
     if issuers and any_issuer:
         raise CliError("--issuer and --any-issuer exclude each other", GoCode.FLAG)
     trusted: Any = _jwt.ANY_ISSUER
@@ -291,8 +301,8 @@ def verify(app: App, token: str | None, issuers: tuple[str, ...], any_issuer: bo
     rows = [
         ("issuer", verified.issuer_address),
         ("public key", "0x" + verified.public_key.hex()),
-        ("subject", verified.subject),
-        ("scope", verified.scope),
+        ("subject", _shown(verified.subject)),
+        ("scope", _shown(verified.scope)),
         *_time_fields(verified.claims, now),
     ]
     headline = "Token is valid." if pinned or any_issuer else "Signature valid (issuer not pinned)."
