@@ -155,3 +155,22 @@ def test_hostile_headers_never_5xx(front: httpx.Client) -> None:
 def test_long_unrouted_path_is_403_not_502(front: httpx.Client) -> None:
     r = front.get("/x" + "a" * 6000, headers={"Authorization": f"Bearer {example_token()}"})
     assert r.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "spoofed"),
+    [
+        # nginx passes a client's X-Forwarded-* on to the verifier next to its own
+        # X-Original-*: naming an allowed request there must not let another through.
+        ("GET", "/admin", {"X-Forwarded-Uri": "/weather/today"}),
+        ("DELETE", "/weather/today", {"X-Forwarded-Method": "GET"}),
+        # Conflicting ones are refused even when the real request would pass.
+        ("GET", "/weather/today", {"X-Forwarded-Uri": "/weather/other"}),
+    ],
+)
+def test_spoofed_forwarded_headers_are_not_believed(
+    front: httpx.Client, method: str, path: str, spoofed: dict[str, str]
+) -> None:
+    headers = {"Authorization": f"Bearer {example_token()}", **spoofed}
+    r = front.request(method, path, headers=headers)
+    assert r.status_code == 403, r.text

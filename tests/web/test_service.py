@@ -82,15 +82,82 @@ def test_path_and_method_sources(service: Service, sign) -> None:
     # Traefik forwardAuth
     traefik = {"X-Forwarded-Uri": "/weather/x", "X-Forwarded-Method": "POST"}
     assert service.client.get("/traefik", headers={**auth(tok), **traefik}).status_code == 200
-    # X-Original-* wins over X-Forwarded-*
-    both = {**traefik, **nginx_style("/weather/x", "GET")}
-    assert service.client.get("/nginx", headers={**auth(tok), **both}).status_code == 403
+    # Both pairs, agreeing: one request, judged once
+    both = {**traefik, **nginx_style("/weather/x", "POST")}
+    assert service.client.get("/both", headers={**auth(tok), **both}).status_code == 200
+    # Path from one pair, method from the other
+    mixed = {"X-Original-URI": "/weather/x", "X-Forwarded-Method": "POST"}
+    assert service.client.get("/mixed", headers={**auth(tok), **mixed}).status_code == 200
     # Envoy ext_authz: the request's own path and method
     assert service.client.post("/weather/x", headers=auth(tok)).status_code == 200
     assert service.client.get("/weather/x", headers=auth(tok)).status_code == 403
     # No route for the path
     r = service.client.get("/auth", headers={**auth(tok), **nginx_style("/maps")})
     assert (r.status_code, r.json()["error"]) == (403, "no_route")
+
+
+def assert_ambiguous(r: httpx.Response) -> None:
+    assert (r.status_code, r.json()["error"]) == (403, "ambiguous_request"), r.text
+    assert r.json()["error_description"] == "conflicting forwarded request headers"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        # Behind Traefik, which sets X-Forwarded-* and passes client headers on: a client
+        # adds X-Original-* naming a path or method it may use.
+        [("X-Forwarded-Uri", "/admin"), ("X-Forwarded-Method", "GET"),
+         ("X-Original-URI", "/weather/x")],
+        [("X-Forwarded-Uri", "/weather/x"), ("X-Forwarded-Method", "DELETE"),
+         ("X-Original-URI", "/weather/x"), ("X-Original-Method", "GET")],
+        # Behind nginx, which sets X-Original-* and passes a client's X-Forwarded-* on.
+        [("X-Original-URI", "/admin"), ("X-Original-Method", "GET"),
+         ("X-Forwarded-Uri", "/weather/x")],
+        [("X-Original-URI", "/weather/x"), ("X-Original-Method", "DELETE"),
+         ("X-Forwarded-Method", "GET")],
+        # One header twice, differently.
+        [("X-Original-URI", "/weather/x"), ("X-Original-URI", "/admin")],
+        [("X-Forwarded-Uri", "/admin"), ("X-Forwarded-Uri", "/weather/x")],
+        [("X-Original-URI", "/weather/x"), ("X-Original-Method", "DELETE"),
+         ("X-Original-Method", "GET")],
+        [("X-Forwarded-Uri", "/weather/x"), ("X-Forwarded-Method", "DELETE"),
+         ("X-Forwarded-Method", "GET")],
+    ],
+)  # fmt: skip
+def test_conflicting_forwarded_headers_are_refused(service: Service, sign, headers) -> None:
+    r = service.client.get("/auth", headers=[*auth(sign(scope="Read")).items(), *headers])
+    assert_ambiguous(r)
+
+
+def test_spoofed_original_uri_matching_traefiks_is_judged_with_its_method(
+    service: Service, sign
+) -> None:
+    # Traefik asks with GET and names the method in X-Forwarded-Method; a client-sent
+    # X-Original-URI equal to the real path must not make the verifier judge that GET.
+    headers = {
+        **auth(sign(scope="Read")),
+        "X-Forwarded-Uri": "/weather/x",
+        "X-Forwarded-Method": "DELETE",
+        "X-Original-URI": "/weather/x",
+    }
+    r = service.client.get("/auth", headers=headers)
+    assert (r.status_code, r.json()["error"]) == (403, "insufficient_scope")
+
+
+def test_ambiguous_request_is_logged_and_counted(service: Service, sign) -> None:
+    path = f"/weather/ambiguous-{time.monotonic_ns()}"
+    headers = [*auth(sign()).items(), ("X-Original-URI", path), ("X-Forwarded-Uri", "/admin")]
+    assert_ambiguous(service.client.get("/auth", headers=headers))
+    record = service.wait_log(lambda r: r.get("path") == path)
+    assert (record["decision"], record["status"]) == ("deny", 403)
+    assert record["reason"] == "ambiguous_request"
+    text = service.client.get("/metrics").text
+    assert 'pyioctl_auth_decisions_total{decision="deny",reason="ambiguous_request"}' in text
+
+
+def test_repeated_identical_forwarded_headers_are_fine(service: Service, sign) -> None:
+    headers = [*auth(sign()).items(), *[("X-Original-URI", "/weather/x")] * 2]
+    assert service.client.get("/auth", headers=headers).status_code == 200
 
 
 def test_duplicated_authorization_headers(service: Service, sign) -> None:

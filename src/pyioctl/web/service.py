@@ -4,9 +4,11 @@ and Envoy HTTP ``ext_authz``, so any service can be protected without touching i
 Every path except ``/healthz`` and ``/metrics`` answers one question: may the request the
 proxy is holding go through? Its path and method come from ``X-Original-URI`` /
 ``X-Original-Method`` (nginx), else ``X-Forwarded-Uri`` / ``X-Forwarded-Method`` (Traefik),
-else the request's own (Envoy). 200 carries ``X-Auth-Issuer``, ``X-Auth-Subject`` and
-``X-Auth-Scope`` for the upstream; denials are 401/403 only, because nginx turns any other
-status of an auth subrequest into a 500.
+else the request's own (Envoy); headers that disagree about them are refused (403
+``ambiguous_request``), since each proxy passes the other's on from the client. 200
+carries ``X-Auth-Issuer``, ``X-Auth-Subject`` and ``X-Auth-Scope`` for the upstream;
+denials are 401/403 only, because nginx turns any other status of an auth subrequest into
+a 500.
 
 This is a raw ASGI app rather than a framework one: a forward-auth check is a handful of
 header lookups plus ``policy.authorize``, and a framework's routing and request objects
@@ -56,6 +58,11 @@ _LOG_FIELD_MAX = 2048
 # Longest path (and method) whose log fields are memoised: the memo is bounded by count,
 # so each entry must be small too, or distinct 60 KiB paths would fill memory.
 _MEMO_PATH_MAX = 512
+_FORWARDED = frozenset(
+    (b"x-original-uri", b"x-original-method", b"x-forwarded-uri", b"x-forwarded-method")
+)
+# Protocol validation rather than policy: the proxy's headers disagree about the request.
+_AMBIGUOUS = Decision(False, 403, "ambiguous_request", "conflicting forwarded request headers")
 _ANONYMOUS = ([(b"content-length", b"0")], '"issuer":null,"subject":null,"scope":null')
 
 
@@ -229,29 +236,36 @@ class VerifierApp:
 
     async def _check(self, scope: Scope, send: Send) -> None:
         auth = []
-        original_uri = original_method = forwarded_uri = forwarded_method = None
+        forwarded: dict[bytes, bytes] = {}
+        ambiguous = False
         for name, value in scope["headers"]:
             if name == b"authorization":
                 auth.append(value)
-            elif name[:2] == b"x-":
-                if name == b"x-original-uri":
-                    original_uri = value
-                elif name == b"x-original-method":
-                    original_method = value
-                elif name == b"x-forwarded-uri":
-                    forwarded_uri = value
-                elif name == b"x-forwarded-method":
-                    forwarded_method = value
-        if original_uri is not None:
-            path, method = original_uri.decode("latin-1"), original_method
-        elif forwarded_uri is not None:
-            path, method = forwarded_uri.decode("latin-1"), forwarded_method
-        else:
-            path, method = request_target(scope), None
+            elif name in _FORWARDED and forwarded.setdefault(name, value) != value:
+                ambiguous = True  # the same header twice, with different values
+        # nginx sets X-Original-*, Traefik X-Forwarded-*, and each passes the other pair on
+        # from the client: a request naming its target twice, differently, is refused
+        # rather than judged by the name the proxy may not act on.
+        uri = forwarded.get(b"x-original-uri")
+        other = forwarded.get(b"x-forwarded-uri")
+        if uri is None:
+            uri = other
+        elif other is not None and other != uri:
+            ambiguous = True
+        method = forwarded.get(b"x-original-method")
+        other = forwarded.get(b"x-forwarded-method")
+        if method is None:
+            method = other
+        elif other is not None and other != method:
+            ambiguous = True
+        path = request_target(scope) if uri is None else uri.decode("latin-1")
         verb = method.decode("latin-1").upper() if method else scope["method"]
 
         started = time.perf_counter()
-        decision = self.policy.authorize(bearer_token(auth), verb, path)
+        if ambiguous:
+            decision = _AMBIGUOUS
+        else:
+            decision = self.policy.authorize(bearer_token(auth), verb, path)
         self.metrics.observe(decision, time.perf_counter() - started)
         headers, identity = self._identity(decision)
         self.log.decision(self._log_fields(decision, identity, verb, path))
