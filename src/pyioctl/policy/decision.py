@@ -1,0 +1,77 @@
+"""The answer to one request, and the rights check every enforcement point shares."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from ..jwt import (
+    VerifiedToken,
+    scope_rights,
+)
+from ..jwt.codec import b64url_encode
+from ..keys import CURVE_ORDER
+
+
+@dataclass(slots=True)
+class Decision:
+    """The answer to one request. ``status`` is 200, 401 (no/invalid token) or 403 (valid
+    token, not enough rights, or nothing allows the request); ``reason`` is a stable code;
+    ``description`` is safe to show to the client (it never repeats the token)."""
+
+    allowed: bool
+    status: int
+    reason: str
+    description: str = ""
+    token: VerifiedToken | None = None
+    digest: str = ""
+    scope: str | None = None
+
+
+
+def token_digest(token: str) -> str:
+    """SHA-256 hex of the token: how the revocation file and logs name a token."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def twin_token(token: str, signature: bytes) -> str:
+    """The token with its signature's S replaced by n - S. ECDSA accepts both, so anyone
+    holding a token can make the other spelling, whose SHA-256 differs: revocation must
+    look for both, or a revoked token comes back flipped."""
+    s = int.from_bytes(signature[32:], "big")
+    flipped = signature[:32] + (CURVE_ORDER - s).to_bytes(32, "big")
+    return token.rpartition(".")[0] + "." + b64url_encode(flipped)
+
+
+def check_rights(
+    token: VerifiedToken,
+    digest: str,
+    scopes: frozenset[str],
+    subject: str | None,
+    required: str | None,
+) -> Decision:
+    if subject is not None and token.subject != subject:
+        return Decision(
+            False, 403, "wrong_subject", f"token is not for subject {subject!r}",
+            token, digest, required,
+        )  # fmt: skip
+    # A token's scope is one right or a space-separated list, compared case-insensitively
+    # (ioctl users write Read, read and READ); a route may require several rights.
+    if required is not None and not scope_rights(required) <= scopes:
+        return Decision(
+            False, 403, "insufficient_scope", f"token lacks scope {required!r}",
+            token, digest, required,
+        )  # fmt: skip
+    return Decision(True, 200, "ok", "", token, digest, required)
+
+
+def require(
+    token: VerifiedToken | None, *, scope: str | None = None, subject: str | None = None
+) -> Decision:
+    """Subject and scope checks for an already verified token (None: none was verified),
+    for per-endpoint requirements on top of the policy's routes; same rules as
+    :meth:`Policy.authorize`."""
+    if token is None:
+        return Decision(False, 401, "missing_token", "a bearer token is required", scope=scope)
+    return check_rights(token, "", scope_rights(token.scope), subject, scope)
+
