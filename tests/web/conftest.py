@@ -106,11 +106,14 @@ class Service:
 
 
 @contextlib.contextmanager
-def run_service(policy: Path, tmp_path: Path, *args: str) -> Iterator[Service]:
+def run_service(
+    policy: Path, tmp_path: Path, *args: str, command: list[str] | None = None
+) -> Iterator[Service]:
     log_path = tmp_path / f"service-{time.monotonic_ns()}.log"
+    command = command or serve_command()
     with open(log_path, "wb") as log, open(log_path.with_suffix(".err"), "wb") as err:
         process = subprocess.Popen(
-            [*serve_command(), "--policy", str(policy), "--listen", "127.0.0.1:0", *args],
+            [*command, "--policy", str(policy), "--listen", "127.0.0.1:0", *args],
             stdout=log,
             stderr=err,
         )

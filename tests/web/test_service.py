@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import socket
+import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -317,6 +320,109 @@ def test_workers_share_the_socket_and_reload_together(
         for _ in range(10):
             with httpx.Client(base_url=svc.url) as fresh:  # new connections
                 assert fresh.get("/auth", headers=maps).status_code == 200
+
+
+# serve() with SIGHUP sent to itself at the two points before the event loop handles it:
+# after the policy is loaded (having changed the file) and as a worker starts.
+EARLY_HUP = """\
+import os, signal, sys
+from pathlib import Path
+from pyioctl.web import service
+
+args = dict(zip(sys.argv[1::2], sys.argv[2::2]))
+policy = Path(args["--policy"])
+bind, run_worker = service._bind, service._run_worker
+
+def bind_after_hup(listen):
+    policy.write_text(policy.read_text() + "  - path: /maps/**\\n")
+    os.kill(os.getpid(), signal.SIGHUP)
+    return bind(listen)
+
+def run_worker_after_hup(app, sock):
+    os.kill(os.getpid(), signal.SIGHUP)
+    run_worker(app, sock)
+
+service._bind, service._run_worker = bind_after_hup, run_worker_after_hup
+service.serve(policy, args["--listen"], int(args.get("--workers", 1)))
+"""
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_sighup_while_starting_reloads_once_started(
+    tmp_path: Path, sign, issuer: PrivateKey, workers: str
+) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(policy_text(issuer))
+    maps = {**auth(sign(sub="maps")), **nginx_style("/maps")}
+    command = [sys.executable, "-c", EARLY_HUP]
+    with run_service(policy, tmp_path, "--workers", workers, command=command) as svc:
+        assert svc.process.poll() is None
+        # The policy changed after it was loaded: the early SIGHUP's reload is not lost.
+        for _ in range(10):
+            with httpx.Client(base_url=svc.url) as fresh:  # new connections, any worker
+                assert fresh.get("/auth", headers=maps).status_code == 200
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_sighup_before_the_start_line_does_not_kill(tmp_path: Path, issuer: PrivateKey) -> None:
+    import json
+    import subprocess
+
+    from .conftest import serve_command
+
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(policy_text(issuer))
+
+    def records(log_path: Path) -> list[dict]:
+        return [json.loads(line) for line in log_path.read_text().splitlines()]
+
+    for attempt in range(3):  # the window is short: a loaded machine may miss it
+        log_path = tmp_path / f"early-{attempt}.log"
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(
+                [*serve_command(), "--policy", str(policy), "--listen", "127.0.0.1:0"],
+                stdout=log,
+                stderr=subprocess.DEVNULL,
+            )
+        try:
+            # Until serve() runs, SIGHUP keeps its default action (the interpreter and the
+            # CLI are starting): send it the moment serve() takes the signal over.
+            deadline = time.monotonic() + 20
+            while not caught_signals(process.pid) & (1 << (signal.SIGHUP - 1)):
+                assert process.poll() is None and time.monotonic() < deadline
+            early = not records(log_path)
+            process.send_signal(signal.SIGHUP)
+            while not (start := [r for r in records(log_path) if r.get("event") == "start"]):
+                assert process.poll() is None, "killed by an early SIGHUP"
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            with httpx.Client(base_url=f"http://{start[0]['listen']}", timeout=5) as client:
+                while True:
+                    with contextlib.suppress(httpx.TransportError):
+                        if client.get("/healthz").status_code == 200:
+                            break
+                    assert process.poll() is None, "killed by an early SIGHUP"
+                    assert time.monotonic() < deadline
+                    time.sleep(0.02)
+            assert process.poll() is None
+        finally:
+            process.terminate()
+            process.wait(10)
+        if early:
+            return
+    raise AssertionError("SIGHUP was only caught after the start line")
+
+
+def caught_signals(pid: int) -> int:
+    """The mask of signals a process catches (SigCgt in /proc/PID/status)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    for line in status.splitlines():
+        if line.startswith("SigCgt:"):
+            return int(line.split()[1], 16)
+    return 0
 
 
 def test_hostile_path_and_method_are_not_echoed(service: Service, sign) -> None:

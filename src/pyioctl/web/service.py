@@ -179,6 +179,22 @@ class _JsonLog:
                 data = data[os.write(self.fd, data) :]
 
 
+class _EarlyHup:
+    """SIGHUP's handler until the event loop's takes over: the default action would kill
+    a process still starting, and ignoring the signal would lose the reload it asks for,
+    so it is noted here and done once the loop handles SIGHUP."""
+
+    def __init__(self) -> None:
+        self.pending = False
+
+    def __call__(self, signum: int, frame: object) -> None:
+        self.pending = True
+
+    def take(self) -> bool:
+        pending, self.pending = self.pending, False
+        return pending
+
+
 class VerifierApp:
     """The forward-auth ASGI app. ``policy_path`` enables :meth:`reload` (and SIGHUP when
     ``handle_sighup``, for the process that owns the signal)."""
@@ -194,6 +210,8 @@ class VerifierApp:
         self.policy = policy
         self.policy_path = policy_path
         self.handle_sighup = handle_sighup
+        # serve() catches SIGHUP from its start; one caught early is a reload to do then.
+        self.early_hup: _EarlyHup | None = None
         self.log = _JsonLog(log_fd)
         self.metrics = _Metrics()
         # Token digest → its response headers and log fields: a pure function of the
@@ -353,6 +371,8 @@ class VerifierApp:
                 self.log.loop = loop
                 if self.handle_sighup:
                     loop.add_signal_handler(signal.SIGHUP, self.reload)
+                    if self.early_hup is not None and self.early_hup.take():
+                        self.reload()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self.log.loop = None
@@ -402,6 +422,19 @@ def serve(
     new policy on SIGHUP before passing the signal on (so a bad one is refused once, and no
     worker ever runs without a policy), and replaces workers that die.
     """
+    # From here on SIGHUP cannot kill the process: until a handler of the event loop (or
+    # the supervisor) is installed, it is noted and the reload done then.
+    early_hup = _EarlyHup()
+    previous = signal.signal(signal.SIGHUP, early_hup)
+    try:
+        _serve(policy_path, listen, workers, early_hup)
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+
+
+def _serve(
+    policy_path: str | os.PathLike[str], listen: str, workers: int, early_hup: _EarlyHup
+) -> None:
     try:
         import uvicorn  # noqa: F401 - checked before binding, used by the workers
     except ImportError:
@@ -413,6 +446,7 @@ def serve(
     sock = _bind(listen)
     host, port = sock.getsockname()[:2]
     app = VerifierApp(policy, policy_path, handle_sighup=workers <= 1)
+    app.early_hup = early_hup
     app.log.event(
         "start",
         listen=f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
@@ -442,10 +476,12 @@ class _Supervisor:
             status = 1
             try:
                 # Inherited handlers belong to the supervisor; uvicorn installs its own for
-                # INT/TERM and the app one for HUP (ignored until then: default would kill).
+                # INT/TERM and the app one for HUP, which until then is noted (the default
+                # would kill, and ignoring it would lose a reload passed on while starting).
+                self.app.early_hup = _EarlyHup()
+                signal.signal(signal.SIGHUP, self.app.early_hup)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
-                signal.signal(signal.SIGHUP, signal.SIG_IGN)
                 self.app.handle_sighup = True
                 _run_worker(self.app, self.sock)
                 status = 0
@@ -475,6 +511,8 @@ class _Supervisor:
         signal.signal(signal.SIGTERM, self.on_stop)
         signal.signal(signal.SIGINT, self.on_stop)
         signal.signal(signal.SIGHUP, self.on_hup)
+        if self.app.early_hup is not None and self.app.early_hup.take():
+            self.on_hup(signal.SIGHUP, None)  # before any worker starts from the old policy
         for _ in range(self.workers):
             self.spawn()
         while self.children:
