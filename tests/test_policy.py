@@ -520,6 +520,11 @@ def test_long_paths_are_decided_but_not_remembered(issuer: PrivateKey) -> None:
         assert policy.authorize(tok, "GET", f"/weather/{i}", NOW).allowed
     (entry,) = policy._cache.values()
     assert len(entry.decisions) == 32  # short paths only, and at most 32 of them
+    assert all(len(path) < 600 for _, path in entry.decisions)
+    any_method = Policy(issuers=[issuer.address], routes=[Route("/weather/**", scopes="Read")])
+    assert any_method.authorize(tok, "G" * 600, "/weather", NOW).allowed
+    (entry,) = any_method._cache.values()
+    assert not entry.decisions  # a long method is not kept either
 
 
 def test_scope_is_read_the_same_way_as_jwt_verify(issuer: PrivateKey) -> None:

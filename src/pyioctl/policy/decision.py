@@ -28,7 +28,6 @@ class Decision:
     scope: str | None = None
 
 
-
 def token_digest(token: str) -> str:
     """SHA-256 hex of the token: how the revocation file and logs name a token."""
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
@@ -74,4 +73,3 @@ def require(
     if token is None:
         return Decision(False, 401, "missing_token", "a bearer token is required", scope=scope)
     return check_rights(token, "", scope_rights(token.scope), subject, scope)
-

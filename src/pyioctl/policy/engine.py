@@ -52,7 +52,7 @@ class _CacheEntry:
 
     def remember(self, method: str, path: str, decision: Decision) -> None:
         # Bounded per token: a client walking many paths must not grow one entry forever.
-        if len(self.decisions) < _DECISIONS_PER_TOKEN and len(path) <= MAX_MEMO_PATH:
+        if len(self.decisions) < _DECISIONS_PER_TOKEN and len(path) + len(method) <= MAX_MEMO_PATH:
             self.decisions[(method, path)] = decision
 
 
@@ -211,4 +211,3 @@ class Policy:
     @property
     def cached_tokens(self) -> int:
         return len(self._cache)
-

@@ -18,4 +18,3 @@ class PolicyError(PyioctlError):
 
 class PolicyWarning(UserWarning):
     """A policy is valid but risky (e.g. it trusts any issuer)."""
-

@@ -34,7 +34,6 @@ def issuer_hash(issuer: Any) -> bytes:
         raise PolicyError(f"issuer {issuer!r}: {exc.message}") from None
 
 
-
 class RevocationList:
     """Revoked token digests from a file plus per-issuer ``revoked_before`` cut-offs.
 
@@ -135,4 +134,3 @@ class RevocationList:
         cutoff = self.before.get(token.public_key.hash160)
         # A token without iat (issued_at 0) cannot prove it was issued after the cut-off.
         return cutoff is not None and token.issued_at < cutoff
-

@@ -30,7 +30,7 @@ from json.encoder import encode_basestring_ascii as _json_str
 from typing import Any
 
 from ..errors import PyioctlError
-from ..policy import Decision, Policy, PolicyError
+from ..policy import MAX_MEMO_PATH, Decision, Policy, PolicyError
 from . import bearer_token, denial, header_value
 from .asgi import request_target
 
@@ -55,9 +55,6 @@ _HEALTHY = {"type": "http.response.body", "body": b"ok\n"}
 _EMPTY = {"type": "http.response.body", "body": b""}
 _DENIAL_CACHE_SIZE = 1024
 _LOG_FIELD_MAX = 2048
-# Longest path (and method) whose log fields are memoised: the memo is bounded by count,
-# so each entry must be small too, or distinct 60 KiB paths would fill memory.
-_MEMO_PATH_MAX = 512
 _FORWARDED = frozenset(
     (b"x-original-uri", b"x-original-method", b"x-forwarded-uri", b"x-forwarded-method")
 )
@@ -301,7 +298,8 @@ class VerifierApp:
         # request, so its log fields are formatted once. Nothing else repeats: a malformed
         # token's denial is new each time (with a digest, but nothing to reuse), and a long
         # path or method would make each entry as large as the request.
-        if decision.token is None or len(path) > _MEMO_PATH_MAX or len(verb) > _MEMO_PATH_MAX:
+        # Same bound as the policy's own memo: bounded by count, so entries must be small.
+        if decision.token is None or len(path) + len(verb) > MAX_MEMO_PATH:
             return decision_fields(decision, identity, verb, path)
         key = (decision.digest, decision.status, decision.reason, verb, path)
         fields = self._lines.get(key)
