@@ -676,7 +676,12 @@ def test_absent_times_are_zero_like_go(forge) -> None:
 def test_verified_token_is_frozen_and_slotted(forge) -> None:
     verified = _verify(forge.token(), forge)
     with pytest.raises(dataclasses.FrozenInstanceError):
-        verified.claims = {}  # type: ignore[misc]
+        verified.signature = b""  # type: ignore[misc]
+    with pytest.raises(TypeError):  # a shared (cached) token's claims are read-only
+        verified.claims["sub"] = "admin"  # type: ignore[index]
+    with pytest.raises(TypeError):
+        verified.header["alg"] = "none"  # type: ignore[index]
+    assert verified.subject != "admin"
     assert not hasattr(verified, "__dict__")
 
 

@@ -41,39 +41,48 @@ class VerifiedToken:
     ``issuer``, ``subject``, ``scope``, ``alg``, ``signature_hex``) plus the key, the
     issuer's io address and every claim. Absent times are 0, as in Go. The typed
     attributes read the verified ``claims`` and ``header`` (four fields instead of ten
-    halve the cost of building the object, which every verification pays). Both are
-    read-only views: a verified token is shared (a service caches it for every request
-    that carries it), so one handler must not be able to change what the next one sees.
+    halve the cost of building the object, which every verification pays). ``header``
+    and ``claims`` are read-only views: a verified token is shared (a service caches it
+    for every request that carries it), so one handler must not be able to change what
+    the next one sees. The views are made when asked for, not by every verification.
     """
 
-    header: Mapping[str, Any]
-    claims: Mapping[str, Any]
+    _header: dict[str, Any]
+    _claims: dict[str, Any]
     public_key: PublicKey
     signature: bytes
 
     @property
+    def header(self) -> Mapping[str, Any]:
+        return MappingProxyType(self._header)
+
+    @property
+    def claims(self) -> Mapping[str, Any]:
+        return MappingProxyType(self._claims)
+
+    @property
     def alg(self) -> str:
-        return self.header["alg"]
+        return self._header["alg"]
 
     @property
     def issuer(self) -> str:
-        return self.claims["iss"]
+        return self._claims["iss"]
 
     @property
     def subject(self) -> str:
-        return self.claims.get("sub", "")
+        return self._claims.get("sub", "")
 
     @property
     def scope(self) -> str:
-        return self.claims.get("scope", "")
+        return self._claims.get("scope", "")
 
     @property
     def issued_at(self) -> int:
-        return self.claims.get("iat") or 0
+        return self._claims.get("iat") or 0
 
     @property
     def expires_at(self) -> int:
-        return self.claims.get("exp") or 0
+        return self._claims.get("exp") or 0
 
     @property
     def signature_hex(self) -> str:
@@ -164,4 +173,4 @@ def verify(
         check_scope(token_scope, scope)
     if sub is not None:
         check_subject(subject, sub)
-    return VerifiedToken(MappingProxyType(header), MappingProxyType(claims), key, signature)
+    return VerifiedToken(header, claims, key, signature)
