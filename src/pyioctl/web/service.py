@@ -192,6 +192,16 @@ class _EarlyHup:
         return pending
 
 
+def _agreed(
+    forwarded: dict[bytes, bytes], nginx: bytes, traefik: bytes
+) -> tuple[bytes | None, bool]:
+    """The value one of the two proxies' headers gives, and whether both are there and differ."""
+    first, second = forwarded.get(nginx), forwarded.get(traefik)
+    if first is None:
+        return second, False
+    return first, second is not None and second != first
+
+
 class VerifierApp:
     """The forward-auth ASGI app. ``policy_path`` enables :meth:`reload` (and SIGHUP when
     ``handle_sighup``, for the process that owns the signal)."""
@@ -261,18 +271,9 @@ class VerifierApp:
         # nginx sets X-Original-*, Traefik X-Forwarded-*, and each passes the other pair on
         # from the client: a request naming its target twice, differently, is refused
         # rather than judged by the name the proxy may not act on.
-        uri = forwarded.get(b"x-original-uri")
-        other = forwarded.get(b"x-forwarded-uri")
-        if uri is None:
-            uri = other
-        elif other is not None and other != uri:
-            ambiguous = True
-        method = forwarded.get(b"x-original-method")
-        other = forwarded.get(b"x-forwarded-method")
-        if method is None:
-            method = other
-        elif other is not None and other != method:
-            ambiguous = True
+        uri, uri_conflict = _agreed(forwarded, b"x-original-uri", b"x-forwarded-uri")
+        method, method_conflict = _agreed(forwarded, b"x-original-method", b"x-forwarded-method")
+        ambiguous = ambiguous or uri_conflict or method_conflict
         path = request_target(scope) if uri is None else uri.decode("latin-1")
         verb = method.decode("latin-1").upper() if method else scope["method"]
 
