@@ -94,7 +94,7 @@ def _custom_explorer(app: App) -> str:
             GoCode.INPUT,
         )
     app.out.query('Please enter a custom link below:("Example: iotexscan.io/action/")')
-    words = click.get_text_stream("stdin").readline().split()
+    words = app.prompt.read_line("link").split()
     link = words[0] if words else ""
     if not _config.is_valid_link(link):
         raise CliError("invalid link", GoCode.VALIDATION)

@@ -79,13 +79,12 @@ class Prompter:
                 GoCode.INPUT,
             )
         self.out.confirmation(info)
-        if stdin_is_terminal():
-            line = sys.stdin.readline()
-        else:
-            # The buffer the secret prompts share: sys.stdin's text layer would read ahead
-            # and swallow the password lines that follow the answer.
-            stream = sys.stdin.buffer if sys.stdin is not None else None
-            line = (stream.readline() if stream is not None else b"").decode("utf-8", "replace")
+        try:
+            # read_line shares the secrets' buffer: a text-layer read would read ahead and
+            # swallow the password lines that follow the answer.
+            line = self.read_line("confirmation")
+        except CliError:  # no answer at all is not a yes
+            line = ""
         words = line.split()
         if words and words[0].lower() == "yes":
             return True
