@@ -1,8 +1,7 @@
-"""The shared test vectors (spec §12), found relative to the repository.
+"""The Go-made test vectors (docs/go-ioctl.md §12), kept in the repository under ``tests/data/``.
 
-The vectors live in ``shared/vectors/ioctl-vectors.json`` *beside* the repository (CI
-clones the repository somewhere else with ``shared/`` next to it), so the path is always
-resolved from this file: ``<repo>/tests/vectors.py`` → ``<repo>/../shared/vectors``.
+Where each kind comes from is in ``tests/data/README.md``. The path is resolved from this
+file, so the tests find the vectors from any working directory and in any clone.
 """
 
 from __future__ import annotations
@@ -12,8 +11,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-SHARED_DIR = Path(__file__).resolve().parents[2] / "shared"
-VECTORS_FILE = SHARED_DIR / "vectors" / "ioctl-vectors.json"
+DATA_DIR = Path(__file__).resolve().parent / "data"
+VECTORS_FILE = DATA_DIR / "ioctl-vectors.json"
+REAL_TOKENS_FILE = DATA_DIR / "real-tokens.json"
 
 
 @cache
@@ -33,6 +33,13 @@ def vector(kind: str) -> dict[str, Any]:
     """The single vector of ``kind``."""
     (found,) = vectors(kind)
     return found
+
+
+@cache
+def real_tokens() -> dict[str, dict[str, Any]]:
+    """The Go-made tokens of ``real-tokens.json`` by name (docs-example, antenna-go-test)."""
+    tokens = json.loads(REAL_TOKENS_FILE.read_text(encoding="utf-8"))["tokens"]
+    return {t["name"]: t for t in tokens}
 
 
 def keystore_text(entry: dict[str, Any]) -> str:

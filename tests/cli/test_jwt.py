@@ -9,7 +9,6 @@ import stat
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -17,14 +16,10 @@ from helpers import VECTOR_IO, VECTOR_PUB, check_error
 from pyioctl import gojson
 from pyioctl import jwt as pjwt
 from pyioctl.keys import CURVE_ORDER, PrivateKey
+from vectors import real_tokens
 
 HEADER_SEGMENT = "eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9"
-REAL_TOKENS = {
-    t["name"]: t
-    for t in json.loads(
-        (Path(__file__).resolve().parents[3] / "shared/vectors/real-tokens.json").read_text()
-    )["tokens"]
-}
+REAL_TOKENS = real_tokens()
 NO_DEFAULT = (
     'failed to get signer address: use "ioctl config set defaultacc ADDRESS|ALIAS" '
     "to config default account first"

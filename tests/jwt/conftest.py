@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 
+import vectors
 from helpers import VECTOR_KEY
 from pyioctl.keys import CURVE_ORDER, PrivateKey
 
 OTHER_KEY = "8a7b5e0c1f2d3a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3"
-REAL_TOKENS = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "real-tokens.json"
 
 
 class Forge:
@@ -105,5 +104,4 @@ def forge(key: PrivateKey) -> Forge:
 @pytest.fixture(scope="session")
 def real_tokens() -> dict[str, dict[str, Any]]:
     """The Go-made tokens of real-tokens.json by name (docs-example, antenna-go-test)."""
-    entries = json.loads(REAL_TOKENS.read_text(encoding="utf-8"))["tokens"]
-    return {entry["name"]: entry for entry in entries}
+    return vectors.real_tokens()
