@@ -23,7 +23,7 @@ from pyioctl.keystore import ScryptParams
 # Light scrypt parameters for key files that tests only decrypt (ioctl writes N=2^18).
 LIGHT = ScryptParams(n=1 << 10, r=8, p=1)
 
-# The antenna-go key used throughout the vectors (spec §3.1 example).
+# The antenna-go key used throughout the vectors (go-ioctl.md §3.1 example).
 VECTOR_KEY = "0806c458b262edd333a191e92f561aff338211ee3e18ab315a074a2d82aa343f"
 VECTOR_IO = "io187wzp08vnhjjpkydnr97qlh8kh0dpkkytfam8j"
 VECTOR_ETH = "0x3f9C20BCeC9dE520d88d98CbE07ee7b5dEd0dAc4"

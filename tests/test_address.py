@@ -1,4 +1,4 @@
-"""io addresses (spec §3): bech32 encoding, parsing errors, testnet HRP, EIP-55, hashes."""
+"""io addresses (go-ioctl.md §3): bech32 encoding, parsing errors, testnet HRP, EIP-55, hashes."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def test_address_parse_vector(case: dict) -> None:
     elif case["ok"]:
         assert address.to_hash160(text).hex() == case["hex"].removeprefix("0x")
         assert address.is_valid(text)
-        assert address.normalize(text) == text  # upper case kept verbatim (spec §3.2.5)
+        assert address.normalize(text) == text  # upper case kept verbatim (go-ioctl.md §3.2.5)
     else:
         with pytest.raises(AddressError) as info:
             address.to_hash160(text)

@@ -1,4 +1,4 @@
-"""Alias rules and the export/import formats (spec §6)."""
+"""Alias rules and the export/import formats (go-ioctl.md §6)."""
 
 from __future__ import annotations
 

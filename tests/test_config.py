@@ -1,4 +1,4 @@
-"""config.default (spec §2): first-run bytes, yaml.v2 quoting, parsing, start-up fill-in."""
+"""config.default (go-ioctl.md §2): first-run bytes, yaml.v2 quoting, parsing, start-up fill-in."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Go encoding/json byte compatibility (spec §1.6)."""
+"""Go encoding/json byte compatibility (go-ioctl.md §1.6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""HD wallet (spec §9): Go ioctl's encrypted file, BIP-39 phrases, hdw:: paths, derivation."""
+"""HD wallet (go-ioctl.md §9): Go's encrypted file, BIP-39 phrases, hdw:: paths, derivation."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""secp256k1 keys (spec §3.1, §5.1): parsing, signing vectors, recovery, low/high-S verify."""
+"""secp256k1 keys (go-ioctl.md §3.1, §5.1): parsing, signing vectors, recovery, low/high-S."""
 
 from __future__ import annotations
 
@@ -101,7 +101,7 @@ def test_iotex_signed_message_vector_is_not_what_ioctl_signs() -> None:
         recover_digest_signer(iotex_digest, bytes.fromhex(v["signature_r_s_v"])).address
         == (v["recovered_address"])
     )
-    # ioctl account sign uses the EIP-191 prefix instead (spec §5.1).
+    # ioctl account sign uses the EIP-191 prefix instead (go-ioctl.md §5.1).
     assert eth_message_digest(data) != iotex_digest
     assert key.sign_message(data).hex() != v["signature_r_s_v"]
 

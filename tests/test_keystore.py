@@ -1,4 +1,4 @@
-"""Web3 Secret Storage v3 key files (spec §4): vectors, our files, lookup, bad files."""
+"""Web3 Secret Storage v3 key files (go-ioctl.md §4): vectors, our files, lookup, bad files."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Argument resolution (spec §3.3) and the signer routine (spec §5) of the wallet layer."""
+"""Argument resolution (go-ioctl.md §3.3) and the signer routine (§5) of the wallet layer."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Alias rules and the ``alias export``/``import`` formats (spec §6).
+"""Alias rules and the ``alias export``/``import`` formats (go-ioctl.md §6).
 
 Aliases live in config.default's ``aliases`` map. ``alias set`` and ``alias import`` keep
 one alias per address; the export formats are Go's compact JSON and yaml.v2 text.

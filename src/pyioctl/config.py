@@ -1,4 +1,4 @@
-"""``config.default``: Go ioctl's configuration file, read and written compatibly (spec §2).
+"""``config.default``: Go ioctl's configuration file, read and written compatibly (go-ioctl.md §2).
 
 The file is YAML written by Go's yaml.v2. We read every scalar as text (BaseLoader) and
 convert the typed fields ourselves, because PyYAML's YAML 1.1 resolver would turn the

@@ -1,4 +1,4 @@
-"""JSON encoding byte-compatible with Go's encoding/json (spec §1.6).
+"""JSON encoding byte-compatible with Go's encoding/json (go-ioctl.md §1.6).
 
 Token payloads, keystore files and ioctl's displayed output are compared byte for byte
 with Go's, so the escaping rules matter: Go escapes ``<``, ``>``, ``&`` and U+2028/U+2029

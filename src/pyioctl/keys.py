@@ -1,4 +1,4 @@
-"""secp256k1 key pairs as IoTeX uses them (spec §3, §5.1), on libsecp256k1 via coincurve.
+"""secp256k1 key pairs as IoTeX uses them (go-ioctl.md §3, §5.1), on libsecp256k1 via coincurve.
 
 Signatures here are the 64-byte ``r || s`` of JWTs and the 65-byte ``r || s || v`` of
 ``ioctl account sign``. libsecp256k1 only accepts low-S signatures, while Go's

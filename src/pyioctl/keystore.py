@@ -1,4 +1,4 @@
-"""go-ethereum Web3 Secret Storage v3 key files, as ioctl reads and writes them (spec §4).
+"""go-ethereum Web3 Secret Storage v3 key files, as ioctl reads and writes them (go-ioctl.md §4).
 
 Files we write are byte-compatible with go-ethereum (compact JSON, ioctl's scrypt
 N=2^18, r=8, p=1, AES-128-CTR, Keccak-256 MAC), named ``UTC--<time>--<address hex>``

@@ -1,4 +1,4 @@
-"""``ioctl account …`` end to end: the installed script, a temp HOME, piped passwords (spec §5).
+"""``ioctl account …`` end to end: installed script, temp HOME, piped passwords (go-ioctl.md §5).
 
 Accounts the tests only read are set up in-process with light scrypt parameters; the few
 tests that prove what the CLI *writes* go through the real N=2^18 path (~0.5 s per scrypt).

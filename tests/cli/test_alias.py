@@ -1,4 +1,4 @@
-"""``ioctl alias …`` end to end (spec §6)."""
+"""``ioctl alias …`` end to end (go-ioctl.md §6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``ioctl config …`` and first-run behaviour end to end (spec §1.1, §2)."""
+"""``ioctl config …`` and first-run behaviour end to end (go-ioctl.md §1.1, §2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""End to end: the installed ``ioctl`` with ``hdwallet`` commands and ``hdw::`` signers (spec §9).
+"""End to end: installed ``ioctl``, ``hdwallet`` commands and ``hdw::`` signers (go-ioctl.md §9).
 
 Each test gets its own HOME (shared fixtures of tests/conftest.py); input is piped, so
 every prompt reads one line of stdin.

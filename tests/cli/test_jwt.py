@@ -1,4 +1,4 @@
-"""``ioctl jwt sign|verify|decode`` through the installed console script (spec §7, issue 3)."""
+"""``ioctl jwt sign|verify|decode`` through the installed script (go-ioctl.md §7, issue 3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Process-level behaviour (spec §1): output modes, the JSON envelope, errors, exit codes,
+"""Process-level behaviour (go-ioctl.md §1): output modes, the JSON envelope, errors, exit codes,
 help texts, and what a command imports."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""jwt.sign: Go's header and payload bytes (spec §7.3), our deterministic low-S signature."""
+"""jwt.sign: Go's header and payload bytes (go-ioctl.md §7.3), our deterministic low-S signature."""
 
 from __future__ import annotations
 

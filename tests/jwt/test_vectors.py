@@ -1,4 +1,4 @@
-"""The shared vectors (spec §12: jwt_verify, jwt_sign_go, jwt_claims_display) and the real
+"""The shared vectors (go-ioctl.md §12: jwt_verify, jwt_sign_go, jwt_claims_display) and the real
 Go-made tokens of real-tokens.json."""
 
 from __future__ import annotations

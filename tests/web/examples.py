@@ -13,7 +13,7 @@ from pyioctl.keys import PrivateKey
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 POLICY = EXAMPLES / "policy.yaml"
-# The example account the docs' policy trusts; its key is public (spec §3.1 example).
+# The example account the docs' policy trusts; its key is public (go-ioctl.md §3.1 example).
 EXAMPLE_KEY = PrivateKey.from_hex(
     "0806c458b262edd333a191e92f561aff338211ee3e18ab315a074a2d82aa343f"
 )

@@ -53,7 +53,7 @@ def call(channel: grpc.Channel, method: str, body: bytes, metadata=()):
 
 def test_ioctl_metadata_is_accepted(channel, sign, issuer: PrivateKey) -> None:
     tok = sign(sub="iotex-api", scope="Read")
-    # Exactly what ioctl sends (spec §2.4): lower-case key and lower-case "bearer ".
+    # Exactly what ioctl sends (go-ioctl.md §2.4): lower-case key and lower-case "bearer ".
     reply = call(channel, "GetAccount", b"io1x", [("authorization", f"bearer {tok}")])
     assert reply == f"{issuer.address} iotex-api io1x".encode()
 

@@ -1,4 +1,4 @@
-"""``ioctl account``: local key management on the shared keystore (spec §5)."""
+"""``ioctl account``: local key management on the shared keystore (go-ioctl.md §5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``ioctl alias``: names for addresses, stored in config.default (spec §6)."""
+"""``ioctl alias``: names for addresses, stored in config.default (go-ioctl.md §6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``ioctl config get|set|reset|dump`` (spec §2.3)."""
+"""``ioctl config get|set|reset|dump`` (go-ioctl.md §2.3)."""
 
 from __future__ import annotations
 

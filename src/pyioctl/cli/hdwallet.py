@@ -1,4 +1,4 @@
-"""``ioctl hdwallet``: Go ioctl's mnemonic wallet file and its derived keys (spec §9.4).
+"""``ioctl hdwallet``: Go ioctl's mnemonic wallet file and its derived keys (go-ioctl.md §9.4).
 
 The file is ``<wallet>/hdwallet``, readable by Go ioctl and the other way round. Derived
 keys are used elsewhere as ``hdw::ACCOUNT/CHANGE/INDEX`` signers (``jwt sign -s``,

@@ -1,4 +1,4 @@
-"""``ioctl jwt``: issue tokens exactly as Go ioctl does (spec §7), and inspect and verify them."""
+"""``ioctl jwt``: issue tokens as Go ioctl does (go-ioctl.md §7), inspect and verify them."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ DURATION = _Duration()
 
 
 def _parse_arguments(text: str) -> dict[str, str]:
-    """``--with-arguments``: a JSON object of strings (spec §7.2)."""
+    """``--with-arguments``: a JSON object of strings (go-ioctl.md §7.2)."""
     if not text:
         return {}
     try:

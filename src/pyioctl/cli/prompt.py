@@ -1,4 +1,4 @@
-"""Reading secrets and confirmations (spec §1.5).
+"""Reading secrets and confirmations (go-ioctl.md §1.5).
 
 A terminal gets a hidden prompt; piped stdin is read one line per prompt from one shared
 buffer (so ``printf 'pw\\npw\\n' | ioctl …`` answers two prompts), trailing CR/LF removed.

@@ -1,4 +1,4 @@
-"""grpcio server interceptor: ioctl's ``authorization: bearer <token>`` metadata (spec §2.4).
+"""grpcio server interceptor: ioctl's ``authorization: bearer <token>`` metadata (go-ioctl.md §2.4).
 
 The full method name (``/iotexapi.APIService/GetAccount``) is the path the policy's routes
 match, and every call is checked as method ``POST`` (gRPC calls are HTTP/2 POSTs), so gRPC
