@@ -8,12 +8,14 @@ Every test gets its own HOME: nothing is shared between tests (they run under xd
 
 from __future__ import annotations
 
+import os
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from helpers import LIGHT, VECTOR_KEY, IoctlRunner, snapshot
+from helpers import LIGHT, NGINX_ENABLE, NGINX_MISSING, VECTOR_KEY, IoctlRunner, snapshot
 from pyioctl.config import ConfigFile
 from pyioctl.keys import PrivateKey
 from pyioctl.keystore import Keystore, ScryptParams
@@ -129,3 +131,39 @@ def unchanged(home: Path):
         return check
 
     return start
+
+
+class _NginxSkips:
+    """Counts the nginx tests skipped for want of the binary and says so on the last line.
+
+    With ``PYIOCTL_REQUIRE_NGINX=1`` (CI, which installs nginx) any such skip fails the run.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # Under xdist the controller sees every worker's reports here.
+        if report.skipped and NGINX_MISSING in str(report.longrepr):
+            self.count += 1
+
+    # Outermost wrapper: runs after the terminal reporter's "N passed" line, so this is last.
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> Generator[None]:
+        result = yield
+        if self.count and not hasattr(session.config, "workerinput"):
+            tests = "test" if self.count == 1 else "tests"
+            line = f"{self.count} nginx {tests} skipped: nginx is not installed"
+            if os.environ.get("PYIOCTL_REQUIRE_NGINX") == "1":
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED
+                line += " (PYIOCTL_REQUIRE_NGINX=1: failing)"
+            else:
+                line += f"; enable them with: sudo {NGINX_ENABLE}"
+            reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+            if reporter is not None:
+                reporter.write_line(line, yellow=True)
+        return result
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_NginxSkips(), "pyioctl-nginx-skips")

@@ -240,3 +240,8 @@ def read_only_dir(path: Path) -> Iterator[None]:
         yield
     finally:
         subprocess.run([chattr, "-i", str(path)], check=True)
+
+
+# The skip reason of every nginx test; conftest counts skips by it for the summary line.
+NGINX_ENABLE = "apt-get install nginx-light"
+NGINX_MISSING = f"nginx not installed: {NGINX_ENABLE}"
