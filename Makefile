@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint dist clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -28,6 +28,11 @@ test: $(TEST_STAMP)
 
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/run.py
+
+# An sdist and a wheel in dist/; tests/test_package.py installs such a wheel in a fresh venv.
+dist: $(TEST_STAMP)
+	rm -rf dist
+	$(BIN)/python -m build
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests bench

@@ -166,4 +166,7 @@ class _NginxSkips:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "package: builds the sdist and wheel and installs it in a fresh venv (~15 s)"
+    )
     config.pluginmanager.register(_NginxSkips(), "pyioctl-nginx-skips")

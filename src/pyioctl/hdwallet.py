@@ -262,7 +262,7 @@ def _english() -> Mnemonic:
         from mnemonic import Mnemonic
     except ImportError:
         raise HDWalletError(
-            "the HD wallet needs the 'mnemonic' package: pip install 'pyioctl[hdwallet]'",
+            "the HD wallet needs the 'mnemonic' package: pip install mnemonic",
             code="missing_dependency",
         ) from None
     return Mnemonic("english")

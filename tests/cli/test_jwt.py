@@ -344,7 +344,10 @@ def test_serve_without_uvicorn_says_which_extra_to_install(tmp_path):
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert r.returncode == 1
-    assert r.stderr == "Error: the verifier service needs uvicorn: pip install 'pyioctl[server]'\n"
+    assert r.stderr == (
+        "Error: the verifier service needs uvicorn: pip install 'pyioctl[server]' "
+        "(from a checkout: pip install '.[server]')\n"
+    )
 
 
 def test_verify_shows_hostile_claims_escaped(ioctl, light_account):

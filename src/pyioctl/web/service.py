@@ -438,7 +438,8 @@ def _serve(
         import uvicorn  # noqa: F401 - checked before binding, used by the workers
     except ImportError:
         raise PyioctlError(
-            "the verifier service needs uvicorn: pip install 'pyioctl[server]'",
+            "the verifier service needs uvicorn: pip install 'pyioctl[server]' "
+            "(from a checkout: pip install '.[server]')",
             code="missing_dependency",
         ) from None
     policy = Policy.load(policy_path)
