@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import stat
 import subprocess
@@ -25,16 +24,7 @@ from pyioctl.hdwallet import (
     HDWalletPasswordError,
     InvalidMnemonicError,
 )
-
-VECTORS_FILE = Path(__file__).resolve().parents[2] / "shared" / "vectors" / "ioctl-vectors.json"
-VECTORS = json.loads(VECTORS_FILE.read_text())
-
-
-def _vectors(kind: str) -> list[dict]:
-    found = [v for v in VECTORS if v["kind"] == kind]
-    assert found, kind
-    return found
-
+from vectors import vectors as _vectors
 
 FILE_VECTORS = _vectors("hdwallet_file")
 DERIVE_VECTORS = _vectors("hdwallet_derive")
