@@ -327,11 +327,11 @@ def test_workers_share_the_socket_and_reload_together(
 EARLY_HUP = """\
 import os, signal, sys
 from pathlib import Path
-from pyioctl.web import service
+from pyioctl.web import server
 
 args = dict(zip(sys.argv[1::2], sys.argv[2::2]))
 policy = Path(args["--policy"])
-bind, run_worker = service._bind, service._run_worker
+bind, run_worker = server._bind, server._run_worker
 
 def bind_after_hup(listen):
     policy.write_text(policy.read_text() + "  - path: /maps/**\\n")
@@ -342,8 +342,8 @@ def run_worker_after_hup(app, sock):
     os.kill(os.getpid(), signal.SIGHUP)
     run_worker(app, sock)
 
-service._bind, service._run_worker = bind_after_hup, run_worker_after_hup
-service.serve(policy, args["--listen"], int(args.get("--workers", 1)))
+server._bind, server._run_worker = bind_after_hup, run_worker_after_hup
+server.serve(policy, args["--listen"], int(args.get("--workers", 1)))
 """
 
 

@@ -1,4 +1,4 @@
-"""``ioctl jwt serve``: run the forward-auth verifier service (pyioctl.web.service)."""
+"""``ioctl jwt serve``: run the forward-auth verifier service (pyioctl.web.server)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from .base import IoctlCommand
 
 
 def _check_listen(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    from ..web.service import parse_listen
+    from ..web.server import parse_listen
 
     try:
         parse_listen(value)
@@ -59,7 +59,7 @@ def serve(policy_path: str, listen: str, workers: int) -> None:
 
     docs/protect-an-api.md has the policy format and a complete nginx configuration.
     """
-    from ..web.service import serve as run
+    from ..web.server import serve as run
 
     try:
         run(policy_path, listen=listen, workers=workers)
