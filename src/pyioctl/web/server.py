@@ -4,14 +4,22 @@ the signals that reload the policy or stop."""
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
+import shutil
 import signal
 import socket
+import sys
+import tempfile
+import threading
 import time
+from typing import TYPE_CHECKING
 
 from ..errors import PyioctlError
-from ..policy import Policy, PolicyError
-from .service import VerifierApp
+from ..policy import Policy
+
+if TYPE_CHECKING:
+    from .service import VerifierApp
 
 __all__ = ["EarlyHup", "parse_listen", "serve"]
 
@@ -95,6 +103,25 @@ def _serve(
         ) from None
     policy = Policy.load(policy_path)
     sock = _bind(listen)
+    # Every process writes its metrics here and a scrape of any worker sums them. It must
+    # be set before prometheus_client makes its first value, hence the late import below.
+    metrics_dir = tempfile.mkdtemp(prefix="pyioctl-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    try:
+        _start(policy_path, policy, sock, workers, early_hup)
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _start(
+    policy_path: str | os.PathLike[str],
+    policy: Policy,
+    sock: socket.socket,
+    workers: int,
+    early_hup: EarlyHup,
+) -> None:
+    from .service import VerifierApp
+
     host, port = sock.getsockname()[:2]
     app = VerifierApp(policy, policy_path, handle_sighup=workers <= 1)
     app.early_hup = early_hup
@@ -111,6 +138,27 @@ def _serve(
         _Supervisor(app, sock, workers).run()
 
 
+_PR_SET_PDEATHSIG = 1
+_ORPHAN_POLL = 1.0
+
+
+def _die_with(parent: int) -> None:
+    """Make this worker stop when the supervisor ``parent`` dies, even by SIGKILL, rather
+    than serve on alone with a policy nobody can reload: Linux's parent-death signal, and
+    a watch of getppid() wherever that is missing (or the parent died before it was set)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_ORPHAN_POLL)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="orphan-watch", daemon=True).start()
+
+
 class _Supervisor:
     RESPAWN_BACKOFF = 1.0
 
@@ -120,6 +168,7 @@ class _Supervisor:
         self.workers = workers
         self.children: dict[int, float] = {}
         self.stopping = False
+        self.parent = os.getpid()
 
     def spawn(self) -> None:
         pid = os.fork()
@@ -134,6 +183,7 @@ class _Supervisor:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 self.app.handle_sighup = True
+                _die_with(self.parent)
                 _run_worker(self.app, self.sock)
                 status = 0
             finally:
@@ -147,10 +197,8 @@ class _Supervisor:
                 os.kill(pid, signal.SIGTERM)
 
     def on_hup(self, signum: int, frame: object) -> None:
-        try:
-            policy = Policy.load(self.app.policy_path)  # type: ignore[arg-type]
-        except PolicyError as exc:
-            self.app.log.event("policy_reload", result="refused", error=exc.message)
+        policy = self.app.load_policy()  # a bad one is logged and counted there
+        if policy is None:
             return
         # Later respawns start from the new policy too.
         self.app.policy = policy
@@ -159,6 +207,8 @@ class _Supervisor:
                 os.kill(pid, signal.SIGHUP)
 
     def run(self) -> None:
+        from prometheus_client import multiprocess
+
         signal.signal(signal.SIGTERM, self.on_stop)
         signal.signal(signal.SIGINT, self.on_stop)
         signal.signal(signal.SIGHUP, self.on_hup)
@@ -175,6 +225,8 @@ class _Supervisor:
             if self.stopping or started is None:
                 continue
             self.app.log.event("worker_exit", pid=pid)
+            with contextlib.suppress(OSError):
+                multiprocess.mark_process_dead(pid)
             if time.monotonic() - started < self.RESPAWN_BACKOFF:
                 time.sleep(self.RESPAWN_BACKOFF)  # do not spin on a worker that cannot start
             self.spawn()

@@ -45,6 +45,7 @@ _HEALTHY_START = {
 _HEALTHY = {"type": "http.response.body", "body": b"ok\n"}
 _EMPTY = {"type": "http.response.body", "body": b""}
 _DENIAL_CACHE_SIZE = 1024
+_ERROR_MAX = 300
 _FORWARDED = frozenset(
     (b"x-original-uri", b"x-original-method", b"x-forwarded-uri", b"x-forwarded-method")
 )
@@ -81,25 +82,38 @@ class VerifierApp:
         # serve() catches SIGHUP from its start; one caught early is a reload to do then.
         self.early_hup: EarlyHup | None = None
         self.log = JsonLog(log_fd)
-        self.metrics = Metrics()
+        self.metrics = Metrics(lambda: self.policy.cached_tokens)
         # Token digest → its response headers and log fields: a pure function of the
         # token, so a repeated token's strings are built once.
         self._identities: dict[str, tuple[list[tuple[bytes, bytes]], str]] = {}
         self._denials: dict[tuple[int, str, str, str | None], tuple[Message, Message]] = {}
         self._lines: dict[tuple[str, int, str, str, str], str] = {}
 
+    def load_policy(self) -> Policy | None:
+        """The policy file's current contents, or None after logging and counting the
+        refusal. Any failure is a refusal, not only a PolicyError: a reload runs in a
+        signal handler, and whatever escapes it would kill the process that keeps serving
+        (or supervising) with the old policy."""
+        try:
+            return Policy.load(self.policy_path)  # type: ignore[arg-type]
+        except Exception as exc:  # any failure: see above
+            if isinstance(exc, PolicyError):
+                error = exc.message
+            else:
+                error = f"cannot load the policy ({type(exc).__name__}: {exc})"[:_ERROR_MAX]
+            self.metrics.reloaded(False)
+            self.log.event("policy_reload", result="refused", error=error)
+            return None
+
     def reload(self) -> bool:
         """Swap in the policy file's current contents; a bad one is refused, the old kept."""
         if self.policy_path is None:
             return False
-        try:
-            policy = Policy.load(self.policy_path)
-        except PolicyError as exc:
-            self.metrics.reloads["refused"] += 1
-            self.log.event("policy_reload", result="refused", error=exc.message)
+        policy = self.load_policy()
+        if policy is None:
             return False
         self.policy = policy
-        self.metrics.reloads["ok"] += 1
+        self.metrics.reloaded(True)
         self.log.event("policy_reload", result="ok", warnings=policy.warnings)
         return True
 
@@ -111,7 +125,7 @@ class VerifierApp:
                 await send(_HEALTHY_START)
                 await send(_HEALTHY)
             elif path == "/metrics":
-                body = self.metrics.render(self.policy)
+                body = self.metrics.render()
                 headers = [_TEXT, (b"content-length", str(len(body)).encode())]
                 await send({"type": "http.response.start", "status": 200, "headers": headers})
                 await send({"type": "http.response.body", "body": body})
@@ -221,6 +235,7 @@ class VerifierApp:
             if message["type"] == "lifespan.startup":
                 loop = asyncio.get_running_loop()
                 self.log.loop = loop
+                self.metrics.loop = loop
                 if self.handle_sighup:
                     loop.add_signal_handler(signal.SIGHUP, self.reload)
                     if self.early_hup is not None and self.early_hup.take():
@@ -229,5 +244,7 @@ class VerifierApp:
             elif message["type"] == "lifespan.shutdown":
                 self.log.loop = None
                 self.log.flush()
+                self.metrics.loop = None
+                self.metrics.flush()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
