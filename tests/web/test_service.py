@@ -60,7 +60,9 @@ def test_denials(service: Service, headers: dict, status: int, challenge: str) -
     assert r.headers["www-authenticate"].startswith(challenge)
     if challenge == "Bearer":
         assert r.headers["www-authenticate"] == "Bearer"  # RFC 6750: no error code
-    assert r.json()["error"]
+    # The one denial body of every enforcement point, with RFC 6750's names.
+    assert r.headers["content-type"] == "application/json"
+    assert sorted(r.json()) == ["error", "error_description"] and r.json()["error"]
 
 
 def test_expired_untrusted_and_scope(service: Service, sign, stranger: PrivateKey) -> None:
