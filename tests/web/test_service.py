@@ -340,9 +340,9 @@ def bind_after_hup(listen):
     os.kill(os.getpid(), signal.SIGHUP)
     return bind(listen)
 
-def run_worker_after_hup(app, sock):
+def run_worker_after_hup(app, sock, *options):
     os.kill(os.getpid(), signal.SIGHUP)
-    run_worker(app, sock)
+    run_worker(app, sock, *options)
 
 server._bind, server._run_worker = bind_after_hup, run_worker_after_hup
 server.serve(policy, args["--listen"], int(args.get("--workers", 1)))

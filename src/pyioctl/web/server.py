@@ -3,6 +3,7 @@ the signals that reload the policy or stop."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import os
@@ -13,7 +14,8 @@ import sys
 import tempfile
 import threading
 import time
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from ..errors import PyioctlError
 from ..policy import Policy
@@ -21,7 +23,7 @@ from ..policy import Policy
 if TYPE_CHECKING:
     from .service import VerifierApp
 
-__all__ = ["EarlyHup", "parse_listen", "serve"]
+__all__ = ["EarlyHup", "ServerOptions", "parse_listen", "serve"]
 
 
 class EarlyHup:
@@ -56,23 +58,111 @@ def _bind(listen: str) -> socket.socket:
     return sock
 
 
-def _run_worker(app: VerifierApp, sock: socket.socket) -> None:
+@dataclass(frozen=True)
+class ServerOptions:
+    """The operator's knobs of ``ioctl jwt serve`` beyond policy, address and workers."""
+
+    timeout_keep_alive: float = 5.0  # idle keep-alive connections are closed after it
+    timeout_headers: float = 10.0  # a request's head must be complete within it
+    limit_concurrency: int | None = None  # connections beyond it get 503 and are closed
+    tls_cert: str | None = None
+    tls_key: str | None = None
+
+    def check(self) -> None:
+        """Refuse unusable TLS files before binding, rather than in every worker."""
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise PyioctlError("--tls-cert and --tls-key go together", code="invalid_argument")
+        if self.tls_cert is not None:
+            import ssl
+
+            try:
+                ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(
+                    self.tls_cert, self.tls_key
+                )
+            except (OSError, ssl.SSLError) as exc:
+                raise PyioctlError(
+                    f"cannot use the TLS certificate and key: {exc.strerror or exc}",
+                    code="invalid_argument",
+                ) from None
+
+
+def _protocol() -> type:
+    """uvicorn's httptools protocol plus a deadline for each request's head.
+
+    uvicorn only times out a connection that is idle after a response: one that never
+    sends a request, or sends its headers a byte at a time (slowloris), is kept for good.
+    Here a head must be complete ``timeout_headers`` seconds after the connection opens or
+    the request starts; the connection is closed otherwise.
+    """
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    class Protocol(HttpToolsProtocol):
+        def __init__(self, config: Any, *args: Any, **kwargs: Any) -> None:
+            super().__init__(config, *args, **kwargs)
+            self.timeout_headers: float = config.timeout_headers
+            self.head_deadline: asyncio.TimerHandle | None = None
+
+        def _arm(self) -> None:
+            if self.head_deadline is None:
+                self.head_deadline = self.loop.call_later(self.timeout_headers, self._expire)
+
+        def _disarm(self) -> None:
+            if self.head_deadline is not None:
+                self.head_deadline.cancel()
+                self.head_deadline = None
+
+        def _expire(self) -> None:
+            self.head_deadline = None
+            if not self.transport.is_closing():
+                self.transport.close()
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._arm()
+
+        def on_headers_complete(self) -> None:
+            self._disarm()
+            super().on_headers_complete()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+    return Protocol
+
+
+def _run_worker(
+    app: VerifierApp, sock: socket.socket, options: ServerOptions = ServerOptions()
+) -> None:
     import uvicorn
 
     config = uvicorn.Config(
         app,
+        http=_protocol(),
         lifespan="on",
         access_log=False,  # every decision is already one JSON line
         proxy_headers=False,  # the client address is never used; skip that middleware
         log_level="warning",
         server_header=False,
         backlog=4096,
+        timeout_keep_alive=options.timeout_keep_alive,
+        limit_concurrency=options.limit_concurrency,
+        ssl_certfile=options.tls_cert,
+        ssl_keyfile=options.tls_key,
     )
+    config.timeout_headers = options.timeout_headers  # type: ignore[attr-defined]
     uvicorn.Server(config).run(sockets=[sock])
 
 
 def serve(
-    policy_path: str | os.PathLike[str], listen: str = "127.0.0.1:8080", workers: int = 1
+    policy_path: str | os.PathLike[str],
+    listen: str = "127.0.0.1:8080",
+    workers: int = 1,
+    options: ServerOptions = ServerOptions(),
 ) -> None:
     """Run the verifier until SIGINT/SIGTERM; SIGHUP reloads the policy.
 
@@ -86,13 +176,17 @@ def serve(
     early_hup = EarlyHup()
     previous = signal.signal(signal.SIGHUP, early_hup)
     try:
-        _serve(policy_path, listen, workers, early_hup)
+        _serve(policy_path, listen, workers, early_hup, options)
     finally:
         signal.signal(signal.SIGHUP, previous)
 
 
 def _serve(
-    policy_path: str | os.PathLike[str], listen: str, workers: int, early_hup: EarlyHup
+    policy_path: str | os.PathLike[str],
+    listen: str,
+    workers: int,
+    early_hup: EarlyHup,
+    options: ServerOptions,
 ) -> None:
     try:
         import uvicorn  # noqa: F401 - checked before binding, used by the workers
@@ -101,6 +195,7 @@ def _serve(
             "the verifier service needs uvicorn: pip install 'pyioctl[server]'",
             code="missing_dependency",
         ) from None
+    options.check()
     policy = Policy.load(policy_path)
     sock = _bind(listen)
     # Every process writes its metrics here and a scrape of any worker sums them. It must
@@ -108,7 +203,7 @@ def _serve(
     metrics_dir = tempfile.mkdtemp(prefix="pyioctl-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     try:
-        _start(policy_path, policy, sock, workers, early_hup)
+        _start(policy_path, policy, sock, workers, early_hup, options)
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
 
@@ -119,6 +214,7 @@ def _start(
     sock: socket.socket,
     workers: int,
     early_hup: EarlyHup,
+    options: ServerOptions,
 ) -> None:
     from .service import VerifierApp
 
@@ -133,9 +229,9 @@ def _start(
         warnings=policy.warnings,
     )
     if workers <= 1:
-        _run_worker(app, sock)
+        _run_worker(app, sock, options)
     else:
-        _Supervisor(app, sock, workers).run()
+        _Supervisor(app, sock, workers, options).run()
 
 
 _PR_SET_PDEATHSIG = 1
@@ -162,8 +258,11 @@ def _die_with(parent: int) -> None:
 class _Supervisor:
     RESPAWN_BACKOFF = 1.0
 
-    def __init__(self, app: VerifierApp, sock: socket.socket, workers: int) -> None:
+    def __init__(
+        self, app: VerifierApp, sock: socket.socket, workers: int, options: ServerOptions
+    ) -> None:
         self.app = app
+        self.options = options
         self.sock = sock
         self.workers = workers
         self.children: dict[int, float] = {}
@@ -184,7 +283,7 @@ class _Supervisor:
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 self.app.handle_sighup = True
                 _die_with(self.parent)
-                _run_worker(self.app, self.sock)
+                _run_worker(self.app, self.sock, self.options)
                 status = 0
             finally:
                 os._exit(status)
