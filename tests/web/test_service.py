@@ -220,6 +220,21 @@ def test_healthz_and_metrics(service: Service, sign) -> None:
     assert "pyioctl_auth_decision_seconds_count" in text
 
 
+def test_refused_token_with_a_good_signature_names_its_issuer_in_the_log(
+    service: Service, sign, issuer: PrivateKey, stranger: PrivateKey
+) -> None:
+    expired = f"/weather/expired-{time.monotonic_ns()}"
+    service.client.get("/auth", headers={**auth(sign(exp_in=-3600)), **nginx_style(expired)})
+    record = service.wait_log(lambda r: r.get("path") == expired)
+    assert (record["reason"], record["issuer"]) == ("expired", issuer.address)
+    # An untrusted issuer's signature is never checked: its claim names nobody.
+    untrusted = f"/weather/untrusted-{time.monotonic_ns()}"
+    headers = {**auth(sign(key=stranger)), **nginx_style(untrusted)}
+    service.client.get("/auth", headers=headers)
+    record = service.wait_log(lambda r: r.get("path") == untrusted)
+    assert (record["reason"], record["issuer"]) == ("untrusted_issuer", None)
+
+
 def test_one_json_log_line_per_decision_without_the_token(
     service: Service, sign, issuer: PrivateKey
 ) -> None:

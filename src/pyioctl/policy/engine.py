@@ -199,7 +199,7 @@ class Policy:
                 require_exp=self.require_exp,
             )
         except TokenError as exc:
-            return Decision(False, 401, exc.code, exc.message, None, digest)
+            return Decision(False, 401, exc.code, exc.message, None, digest, issuer=exc.issuer)
         entry = _CacheEntry(token, verified, digest, self.leeway)
         if self.cache_size:
             with self._lock:

@@ -205,7 +205,9 @@ class VerifierApp:
         """Response headers for an allowed request and the log fields naming the token."""
         token = decision.token
         if token is None:
-            return _ANONYMOUS
+            if decision.issuer is None:
+                return _ANONYMOUS
+            return _ANONYMOUS[0], f'"issuer":"{decision.issuer}","subject":null,"scope":null'
         known = self._identities.get(decision.digest)
         if known is not None:
             return known
