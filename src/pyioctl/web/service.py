@@ -25,6 +25,7 @@ from json.encoder import encode_basestring_ascii as _json_str
 from typing import TYPE_CHECKING
 
 from ..policy import MAX_MEMO_PATH, Decision, Policy, PolicyError
+from ..policy.memo import ByteMemo
 from . import bearer_token, header_value
 from .accesslog import JsonLog, decision_fields
 from .asgi import request_target
@@ -44,7 +45,11 @@ _HEALTHY_START = {
 }
 _HEALTHY = {"type": "http.response.body", "body": b"ok\n"}
 _EMPTY = {"type": "http.response.body", "body": b""}
-_DENIAL_CACHE_SIZE = 1024
+# The app's memos, by bytes held (see policy/memo.py): together with the policy's own
+# cache they bound what a worker keeps, however many tokens and paths arrive.
+IDENTITY_MEMO_BYTES = 4 * 1024 * 1024
+LINE_MEMO_BYTES = 8 * 1024 * 1024
+DENIAL_MEMO_BYTES = 512 * 1024
 _ERROR_MAX = 300
 _FORWARDED = frozenset(
     (b"x-original-uri", b"x-original-method", b"x-forwarded-uri", b"x-forwarded-method")
@@ -85,9 +90,13 @@ class VerifierApp:
         self.metrics = Metrics(lambda: self.policy.cached_tokens)
         # Token digest → its response headers and log fields: a pure function of the
         # token, so a repeated token's strings are built once.
-        self._identities: dict[str, tuple[list[tuple[bytes, bytes]], str]] = {}
-        self._denials: dict[tuple[int, str, str, str | None], tuple[Message, Message]] = {}
-        self._lines: dict[tuple[str, int, str, str, str], str] = {}
+        self._identities: ByteMemo[str, tuple[list[tuple[bytes, bytes]], str]] = ByteMemo(
+            IDENTITY_MEMO_BYTES
+        )
+        self._denials: ByteMemo[tuple[int, str, str, str | None], tuple[Message, Message]] = (
+            ByteMemo(DENIAL_MEMO_BYTES)
+        )
+        self._lines: ByteMemo[tuple[str, int, str, str, str], str] = ByteMemo(LINE_MEMO_BYTES)
 
     def load_policy(self) -> Policy | None:
         """The policy file's current contents, or None after logging and counting the
@@ -173,17 +182,15 @@ class VerifierApp:
         # Policy.authorize hands back the same Decision for a verified token's repeated
         # request, so its log fields are formatted once. Nothing else repeats: a malformed
         # token's denial is new each time (with a digest, but nothing to reuse), and a long
-        # path or method would make each entry as large as the request.
-        # Same bound as the policy's own memo: bounded by count, so entries must be small.
+        # path or method would make each entry as large as the request (the policy's own
+        # memo skips those too).
         if decision.token is None or len(path) + len(verb) > MAX_MEMO_PATH:
             return decision_fields(decision, identity, verb, path)
         key = (decision.digest, decision.status, decision.reason, verb, path)
         fields = self._lines.get(key)
         if fields is None:
             fields = decision_fields(decision, identity, verb, path)
-            if len(self._lines) >= self.policy.cache_size:
-                self._lines.clear()
-            self._lines[key] = fields
+            self._lines.put(key, fields, 2 * len(fields) + len(path) + len(verb))
         return fields
 
     def _denial(self, decision: Decision) -> tuple[Message, Message]:
@@ -196,9 +203,8 @@ class VerifierApp:
             # Bounded: descriptions such as "expired by 1h2m3s" vary without end. Entries
             # stay small: descriptions are short texts of ours and never echo the request,
             # and the scope comes from the policy.
-            if len(self._denials) >= _DENIAL_CACHE_SIZE:
-                self._denials.clear()
-            self._denials[key] = known
+            size = 3 * (len(decision.description) + len(decision.scope or "")) + 200
+            self._denials.put(key, known, size)
         return known
 
     def _identity(self, decision: Decision) -> tuple[list[tuple[bytes, bytes]], str]:
@@ -222,13 +228,10 @@ class VerifierApp:
             f'"issuer":"{issuer}","subject":{_json_str(token.subject)},'
             f'"scope":{_json_str(token.scope)}'
         )
-        # As many as the policy caches tokens (every allowed token is one of those), and
-        # cleared when full rather than LRU: it only saves rebuilding a few strings. An
-        # entry is as large as the token's claims, as the policy's own cache entry is, and
-        # only tokens of trusted issuers get here.
-        if len(self._identities) >= self.policy.cache_size:
-            self._identities.clear()
-        self._identities[decision.digest] = (headers, fields)
+        # Cleared when full rather than LRU: it only saves rebuilding a few strings. An
+        # entry is as large as the token's claims, and only tokens of trusted issuers get
+        # here.
+        self._identities.put(decision.digest, (headers, fields), 2 * len(fields) + 200)
         return headers, fields
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
