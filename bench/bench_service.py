@@ -15,7 +15,11 @@ Starts ``ioctl jwt serve`` (or, before the CLI has it, the ``serve`` command obj
   (c0) GET /healthz with no headers at all, for reference.
 
 Goals (issue 4): a/c >= 0.9, b/c >= 0.7.
-Usage: python bench/bench_service.py [--seconds 4] [--rounds 2]
+
+Then the memory of one worker (issue 8, finding 8): its RSS at start, after 10k tokens x
+32 paths of ~490 characters each, and (a fresh worker) after 200k distinct tokens. The
+caches are bounded by bytes (docs/protect-an-api.md), so neither may grow without end.
+Usage: python bench/bench_service.py [--seconds 4] [--rounds 2] [--memory-only]
 """
 
 from __future__ import annotations
@@ -67,6 +71,32 @@ end
 function request()
   i = i % #requests + 1
   return requests[i]
+end
+"""
+
+# Each wrk thread walks its share of (token, path) pairs once, token by token, then stops.
+PAIRS_LUA = """
+local counter = 0
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+end
+local tokens = {{}}
+local n = 0
+function init(args)
+  for line in io.lines("{tokens}") do tokens[#tokens + 1] = line end
+  share = math.floor(#tokens * {paths} / {threads})
+end
+function request()
+  local k = (id + n * {threads}) % (#tokens * {paths})
+  n = n + 1
+  local token = tokens[math.floor(k / {paths}) + 1]
+  local path = string.format("/weather/%03d{filler}", k % {paths})
+  return wrk.format("GET", "/auth",
+    {{["Authorization"] = "Bearer " .. token, ["X-Original-URI"] = path}})
+end
+function response(status, headers, body)
+  if n >= share then wrk.thread:stop() end
 end
 """
 
@@ -134,6 +164,79 @@ def wrk(url: str, pid: int, seconds: int, script: Path | None = None) -> dict[st
     return result
 
 
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def walk_pairs(url: str, tokens: Path, paths: int, tmp: Path) -> None:
+    """Send every (token, path) pair once through wrk."""
+    threads = 2
+    script = tmp / f"pairs-{paths}.lua"
+    script.write_text(
+        PAIRS_LUA.format(tokens=tokens, paths=paths, threads=threads, filler="x" * 476)
+    )
+    cmd = ["wrk", f"-t{threads}", "-c16", "-d600s", "-s", str(script), url + "/auth"]
+    # wrk runs for its whole duration even once every thread has stopped, so it is ended
+    # when the service's own counters show every pair decided.
+    load = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        total = int(tokens.read_text().count("\n")) * paths
+        while load.poll() is None:
+            time.sleep(0.5)
+            text = urllib.request.urlopen(url + "/metrics", timeout=5).read().decode()
+            done = sum(
+                float(line.rsplit(" ", 1)[1])
+                for line in text.splitlines()
+                if line.startswith("pyioctl_auth_decisions_total{")
+            )
+            if done >= total - 64:
+                break
+    finally:
+        load.terminate()
+        load.wait()
+
+
+def memory(key: PrivateKey, tmp: Path) -> None:
+    now = int(time.time())
+
+    def token_file(name: str, count: int) -> Path:
+        path = tmp / name
+        path.write_text(
+            "\n".join(
+                jwt.sign(key, sub="weather", scope="Read", exp=now + 7200 + i) for i in range(count)
+            )
+            + "\n"
+        )
+        return path
+
+    policy = tmp / "memory.yaml"
+    # A cache_size above both loads, so only the byte bounds can hold memory down.
+    policy.write_text(
+        f"issuers: [{key.address}]\nroutes:\n  - path: /weather/**\n"
+        "    subject: weather\ncache_size: 1000000\n"
+    )
+    print("\nMemory of one worker (VmRSS, MiB):\n")
+    print("| load | at start | after | growth |")
+    print("|---|---:|---:|---:|")
+    for label, count, paths in (
+        ("10k tokens x 32 paths of ~490 chars", 10_000, 32),
+        ("200k distinct tokens, one path", 200_000, 1),
+    ):
+        tokens = token_file(f"memory-{count}.txt", count)
+        process, url = start_service(policy, tmp / f"memory-{count}.log")
+        try:
+            start = rss_mib(process.pid)
+            walk_pairs(url, tokens, paths, tmp)
+            after = rss_mib(process.pid)
+        finally:
+            process.terminate()
+            process.wait()
+        print(f"| {label} | {start:.0f} | {after:.0f} | {after - start:+.0f} |")
+
+
 def best(runs: list[dict[str, float]]) -> dict[str, float]:
     # Other load on the host only ever slows a run down, so the fastest run of each case
     # is the one closest to what the service itself can do.
@@ -144,10 +247,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=4, help="length of each wrk run")
     parser.add_argument("--rounds", type=int, default=2, help="runs per case, interleaved")
+    parser.add_argument("--memory-only", action="store_true", help="only the RSS figures")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk); no figures measured")
     key = PrivateKey.generate()
+    if args.memory_only:
+        with tempfile.TemporaryDirectory() as tmp_dir:
+            memory(key, Path(tmp_dir))
+        return
     now = int(time.time())
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
@@ -227,6 +335,8 @@ def main() -> None:
         "ratio with the load generator's share of the CPU taken out.\n"
         "Goals: (a)/(c) >= 0.9, (b)/(c) >= 0.7."
     )
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        memory(key, Path(tmp_dir))
 
 
 if __name__ == "__main__":

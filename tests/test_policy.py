@@ -317,7 +317,7 @@ def test_cache_entry_dropped_at_expiry(issuer: PrivateKey) -> None:
     assert policy.authorize(tok, "GET", "/weather", NOW - 60).reason == "not_yet_valid"
 
 
-def test_failures_are_not_cached(issuer: PrivateKey) -> None:
+def test_time_bound_failures_are_not_reused_later(issuer: PrivateKey) -> None:
     policy = weather_policy(issuer)
     tok = token(issuer, iat=NOW + 60)
     assert policy.authorize(tok, "GET", "/weather", NOW).reason == "not_yet_valid"

@@ -50,6 +50,7 @@ def test_starlette_http(starlette_client: TestClient, sign, issuer: PrivateKey) 
 
     r = starlette_client.get("/weather/today")
     assert (r.status_code, r.headers["www-authenticate"]) == (401, "Bearer")
+    assert_denial_body(r, "missing_token")
     r = starlette_client.post("/weather/today", headers={"Authorization": f"Bearer {sign()}"})
     assert r.status_code == 403
     assert r.headers["www-authenticate"].startswith('Bearer error="insufficient_scope"')
@@ -110,6 +111,13 @@ def test_lifespan_passes_through(policy_file: Path) -> None:
     assert started == [True]
 
 
+def assert_denial_body(r, error: str) -> None:
+    assert r.headers["content-type"] == "application/json"
+    body = r.json()
+    assert sorted(body) == ["error", "error_description"] and body["error"] == error
+    assert isinstance(body["error_description"], str) and body["error_description"]
+
+
 def test_fastapi_middleware_and_dependency(policy_file: Path, sign) -> None:
     app = FastAPI()
 
@@ -131,10 +139,13 @@ def test_fastapi_middleware_and_dependency(policy_file: Path, sign) -> None:
     assert r.status_code == 403
     assert r.headers["www-authenticate"].startswith('Bearer error="insufficient_scope"')
     assert 'scope="Admin"' in r.headers["www-authenticate"]
-    assert r.json()["detail"]["error"] == "insufficient_scope"
+    # One body shape for every denial, the middleware's and the dependency's (RFC 6750 names).
+    assert_denial_body(r, "insufficient_scope")
+    missing = client.get("/weather/today")
+    assert_denial_body(missing, "missing_token")
     admin_auth = {"Authorization": f"Bearer {sign(scope='read admin')}"}
     assert client.get("/weather/admin", headers=admin_auth).json() == {"ok": True}
-    assert client.get("/weather/today").status_code == 401
+    assert missing.status_code == 401
 
 
 def test_fastapi_dependency_without_verified_token_is_401() -> None:
@@ -146,6 +157,7 @@ def test_fastapi_dependency_without_verified_token_is_401() -> None:
 
     r = TestClient(app).get("/x")
     assert (r.status_code, r.headers["www-authenticate"]) == (401, "Bearer")
+    assert_denial_body(r, "missing_token")
 
 
 def test_raw_path_is_decoded_once(policy_file: Path, sign) -> None:

@@ -60,7 +60,9 @@ def test_denials(service: Service, headers: dict, status: int, challenge: str) -
     assert r.headers["www-authenticate"].startswith(challenge)
     if challenge == "Bearer":
         assert r.headers["www-authenticate"] == "Bearer"  # RFC 6750: no error code
-    assert r.json()["error"]
+    # The one denial body of every enforcement point, with RFC 6750's names.
+    assert r.headers["content-type"] == "application/json"
+    assert sorted(r.json()) == ["error", "error_description"] and r.json()["error"]
 
 
 def test_expired_untrusted_and_scope(service: Service, sign, stranger: PrivateKey) -> None:
@@ -218,6 +220,21 @@ def test_healthz_and_metrics(service: Service, sign) -> None:
     assert "pyioctl_auth_decision_seconds_count" in text
 
 
+def test_refused_token_with_a_good_signature_names_its_issuer_in_the_log(
+    service: Service, sign, issuer: PrivateKey, stranger: PrivateKey
+) -> None:
+    expired = f"/weather/expired-{time.monotonic_ns()}"
+    service.client.get("/auth", headers={**auth(sign(exp_in=-3600)), **nginx_style(expired)})
+    record = service.wait_log(lambda r: r.get("path") == expired)
+    assert (record["reason"], record["issuer"]) == ("expired", issuer.address)
+    # An untrusted issuer's signature is never checked: its claim names nobody.
+    untrusted = f"/weather/untrusted-{time.monotonic_ns()}"
+    headers = {**auth(sign(key=stranger)), **nginx_style(untrusted)}
+    service.client.get("/auth", headers=headers)
+    record = service.wait_log(lambda r: r.get("path") == untrusted)
+    assert (record["reason"], record["issuer"]) == ("untrusted_issuer", None)
+
+
 def test_one_json_log_line_per_decision_without_the_token(
     service: Service, sign, issuer: PrivateKey
 ) -> None:
@@ -327,23 +344,23 @@ def test_workers_share_the_socket_and_reload_together(
 EARLY_HUP = """\
 import os, signal, sys
 from pathlib import Path
-from pyioctl.web import service
+from pyioctl.web import server
 
 args = dict(zip(sys.argv[1::2], sys.argv[2::2]))
 policy = Path(args["--policy"])
-bind, run_worker = service._bind, service._run_worker
+bind, run_worker = server._bind, server._run_worker
 
 def bind_after_hup(listen):
     policy.write_text(policy.read_text() + "  - path: /maps/**\\n")
     os.kill(os.getpid(), signal.SIGHUP)
     return bind(listen)
 
-def run_worker_after_hup(app, sock):
+def run_worker_after_hup(app, sock, *options):
     os.kill(os.getpid(), signal.SIGHUP)
-    run_worker(app, sock)
+    run_worker(app, sock, *options)
 
-service._bind, service._run_worker = bind_after_hup, run_worker_after_hup
-service.serve(policy, args["--listen"], int(args.get("--workers", 1)))
+server._bind, server._run_worker = bind_after_hup, run_worker_after_hup
+server.serve(policy, args["--listen"], int(args.get("--workers", 1)))
 """
 
 

@@ -33,6 +33,7 @@ def test_allowed_request_sees_the_token(client, sign, issuer: PrivateKey) -> Non
 def test_denials(client, sign) -> None:
     r = client.get("/weather/today")
     assert (r.status_code, r.headers["WWW-Authenticate"]) == (401, "Bearer")
+    assert r.json == {"error": "missing_token", "error_description": "a bearer token is required"}
     r = client.post("/weather/today", headers={"Authorization": f"Bearer {sign()}"})
     assert r.status_code == 403
     assert r.headers["WWW-Authenticate"].startswith('Bearer error="insufficient_scope"')

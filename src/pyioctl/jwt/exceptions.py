@@ -18,6 +18,9 @@ class TokenError(PyioctlError):
     """A token was rejected. ``code`` tells why; subclasses exist for each code."""
 
     code = "invalid_token"
+    # The issuer's io address when the signature verified before the token was refused
+    # (expired, not yet valid, wrong scope...): never set from an unverified claim.
+    issuer: str | None = None
 
 
 class MalformedTokenError(TokenError):

@@ -27,6 +27,7 @@ from .exceptions import (
     GO_BAD_SIGNATURE,
     BadSignatureError,
     MalformedTokenError,
+    TokenError,
     UnsupportedAlgorithmError,
     UntrustedIssuerError,
 )
@@ -168,9 +169,14 @@ def verify(
         raise UntrustedIssuerError(f"token issuer {io_address(key)} is not trusted")
     check_signature(key, signing_input, signature, strict)
     now = int(time.time()) if now is None else int(now)
-    check_times(exp, iat, nbf, now, leeway, require_exp, max_lifetime)
-    if scope is not None:
-        check_scope(token_scope, scope)
-    if sub is not None:
-        check_subject(subject, sub)
+    try:
+        check_times(exp, iat, nbf, now, leeway, require_exp, max_lifetime)
+        if scope is not None:
+            check_scope(token_scope, scope)
+        if sub is not None:
+            check_subject(subject, sub)
+    except TokenError as exc:
+        # The signature verified, so who issued the refused token is known: logs name it.
+        exc.issuer = io_address(key)
+        raise
     return VerifiedToken(header, claims, key, signature)

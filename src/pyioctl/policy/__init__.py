@@ -5,18 +5,20 @@ question, :meth:`Policy.authorize`: may this bearer token make this request? Eve
 enforcement point (ASGI, WSGI, gRPC, the verifier service) asks it and only translates the
 :class:`Decision` into its own protocol, so the rules live in exactly one place.
 
-Verified tokens are cached (bounded LRU keyed by the exact token string) because a client
-sends the same token on every request and a signature check costs far more than the rest
-of a request; revocation and expiry are re-checked on every hit, failures never cached.
+Verified tokens are cached (an LRU keyed by the exact token string, bounded by entries and
+by bytes) because a client sends the same token on every request and a signature check
+costs far more than the rest of a request; revocation and expiry are re-checked on every
+hit. Recent failures are remembered by token digest, so a replayed bad token is cheap.
 """
 
 from .decision import Decision, require, token_digest
-from .engine import DEFAULT_CACHE_SIZE, MAX_MEMO_PATH, Policy
+from .engine import DEFAULT_CACHE_BYTES, DEFAULT_CACHE_SIZE, MAX_MEMO_PATH, Policy
 from .errors import PolicyError, PolicyWarning
 from .revocation import RevocationList
 from .routes import DEFAULT_SCOPES, Route, normalize_path
 
 __all__ = [
+    "DEFAULT_CACHE_BYTES",
     "DEFAULT_CACHE_SIZE",
     "DEFAULT_SCOPES",
     "MAX_MEMO_PATH",

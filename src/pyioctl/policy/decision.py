@@ -26,6 +26,7 @@ class Decision:
     token: VerifiedToken | None = None
     digest: str = ""
     scope: str | None = None
+    issuer: str | None = None  # of a refused token whose signature verified, for logs
 
 
 def token_digest(token: str) -> str:

@@ -22,12 +22,19 @@ from ..jwt import (
 )
 from .decision import Decision, check_rights, token_digest, twin_token
 from .errors import PolicyError, PolicyWarning
+from .memo import ENTRY_OVERHEAD, TOKEN_OVERHEAD, ByteMemo
 from .revocation import RevocationList, issuer_hash
 from .routes import Route, normalize_path
 
-# ~2 KiB per entry (token string, claims dict, VerifiedToken): about 20 MiB at the bound,
-# whatever the number of distinct tokens seen.
+# The verified-token cache is bounded both ways: entries, and the bytes they hold with
+# their remembered decisions (see memo.py for how an entry is charged).
 DEFAULT_CACHE_SIZE = 10_000
+DEFAULT_CACHE_BYTES = 24 * 1024 * 1024
+# Recent failures, keyed by token digest so a huge bad token costs 64 bytes of key.
+FAILURE_MEMO_BYTES = 2 * 1024 * 1024
+# Failures that no passing second can change, for one policy; the others (expired, not
+# yet valid) are reused only within the second they were decided in.
+_LASTING_FAILURES = frozenset(("malformed", "unsupported_alg", "bad_signature", "untrusted_issuer"))
 
 _DECISIONS_PER_TOKEN = 32
 # Longer request targets are decided afresh each time rather than remembered: a memo
@@ -36,7 +43,9 @@ MAX_MEMO_PATH = 512
 
 
 class _CacheEntry:
-    __slots__ = ("decisions", "digest", "digests", "not_after", "not_before", "scopes", "token")
+    __slots__ = (
+        "decisions", "digest", "digests", "not_after", "not_before", "scopes", "size", "token",
+    )  # fmt: skip
 
     def __init__(self, raw: str, token: VerifiedToken, digest: str, leeway: int) -> None:
         claims = token.claims
@@ -49,11 +58,21 @@ class _CacheEntry:
         self.not_after = exp + leeway if exp is not None else math.inf
         starts = [v for v in (claims.get("iat"), claims.get("nbf")) if v is not None]
         self.not_before = max(starts) - leeway if starts else -math.inf
+        self.size = TOKEN_OVERHEAD + 2 * len(raw)
 
-    def remember(self, method: str, path: str, decision: Decision) -> None:
+    def remember(self, method: str, path: str, decision: Decision) -> int:
+        """Keep the decision; the bytes it adds to the entry (0 when not kept)."""
         # Bounded per token: a client walking many paths must not grow one entry forever.
-        if len(self.decisions) < _DECISIONS_PER_TOKEN and len(path) + len(method) <= MAX_MEMO_PATH:
+        size = len(path) + len(method)
+        if (
+            len(self.decisions) < _DECISIONS_PER_TOKEN
+            and size <= MAX_MEMO_PATH
+            and (method, path) not in self.decisions
+        ):
             self.decisions[(method, path)] = decision
+            self.size += size + ENTRY_OVERHEAD
+            return size + ENTRY_OVERHEAD
+        return 0
 
 
 class Policy:
@@ -70,6 +89,7 @@ class Policy:
         max_lifetime: int | None = None,
         revoked: RevocationList | None = None,
         cache_size: int = DEFAULT_CACHE_SIZE,
+        cache_bytes: int = DEFAULT_CACHE_BYTES,
         source: str | None = None,
     ) -> None:
         self.warnings: list[str] = []
@@ -92,6 +112,8 @@ class Policy:
             raise PolicyError(f"default must be 'allow' or 'deny', not {default!r}")
         if cache_size < 0:
             raise PolicyError("cache_size must be >= 0")
+        if cache_bytes < 0:
+            raise PolicyError("cache_bytes must be >= 0")
         self.routes = tuple(routes)
         self.default_allow = default == "allow"
         self.leeway = int(leeway)
@@ -99,8 +121,11 @@ class Policy:
         self.max_lifetime = max_lifetime
         self.revoked = revoked if revoked is not None else RevocationList()
         self.cache_size = cache_size
+        self.cache_bytes = cache_bytes
         self.source = source
         self._cache: OrderedDict[str, _CacheEntry] = OrderedDict()
+        self._cache_used = 0  # bytes charged to the entries in _cache
+        self._failures: ByteMemo[str, tuple[Decision, float]] = ByteMemo(FAILURE_MEMO_BYTES)
         self._lock = threading.Lock()
 
     def _warn(self, message: str) -> None:
@@ -172,8 +197,21 @@ class Policy:
         if self.revoked.is_revoked(entry.digests, verified):
             return Decision(False, 401, "revoked", "token has been revoked", None, entry.digest)
         decision = check_rights(verified, entry.digest, entry.scopes, route.subject, required)
-        entry.remember(method, path, decision)
+        added = entry.remember(method, path, decision)
+        if added:
+            with self._lock:
+                if self._cache.get(token) is entry:  # else it was evicted meanwhile
+                    self._cache_used += added
+                    self._evict()
         return decision
+
+    def _evict(self) -> None:
+        """Drop least recently used tokens until both bounds hold; under ``_lock``."""
+        while self._cache and (
+            self._cache_used > self.cache_bytes or len(self._cache) > self.cache_size
+        ):
+            _, old = self._cache.popitem(last=False)
+            self._cache_used -= old.size
 
     def _cached(self, token: str, now: int) -> _CacheEntry | None:
         """The cache entry of a token still inside its validity window, refreshed as used."""
@@ -185,10 +223,16 @@ class Policy:
                 self._cache.move_to_end(token)
                 return entry
             del self._cache[token]
+            self._cache_used -= entry.size
         return None
 
     def _verify(self, token: str, now: int) -> _CacheEntry | Decision:
         digest = token_digest(token)
+        # A replayed bad token costs this hash and a lookup, not another parse or
+        # signature check.
+        failed = self._failures.get(digest)
+        if failed is not None and (failed[1] == now or failed[1] == math.inf):
+            return failed[0]
         try:
             verified = verify(
                 token,
@@ -199,15 +243,28 @@ class Policy:
                 require_exp=self.require_exp,
             )
         except TokenError as exc:
-            return Decision(False, 401, exc.code, exc.message, None, digest)
-        entry = _CacheEntry(token, verified, digest, self.leeway)
-        if self.cache_size:
+            failure = Decision(False, 401, exc.code, exc.message, None, digest, issuer=exc.issuer)
+            lasting = math.inf if exc.code in _LASTING_FAILURES else now
+            size = len(digest) + len(exc.message) + len(exc.issuer or "")
             with self._lock:
+                self._failures.put(digest, (failure, lasting), size)
+            return failure
+        entry = _CacheEntry(token, verified, digest, self.leeway)
+        if self.cache_size and entry.size <= self.cache_bytes:
+            with self._lock:
+                old = self._cache.pop(token, None)
+                if old is not None:
+                    self._cache_used -= old.size
                 self._cache[token] = entry
-                if len(self._cache) > self.cache_size:
-                    self._cache.popitem(last=False)
+                self._cache_used += entry.size
+                self._evict()
         return entry
 
     @property
     def cached_tokens(self) -> int:
         return len(self._cache)
+
+    @property
+    def cached_bytes(self) -> int:
+        """Bytes charged to the verified-token cache (at most ``cache_bytes``)."""
+        return self._cache_used

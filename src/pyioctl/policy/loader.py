@@ -63,6 +63,7 @@ _TOP_KEYS = (
     "max_lifetime",
     "revoked",
     "cache_size",
+    "cache_bytes",
 )
 _ROUTE_KEYS = ("path", "subject", "scopes")
 _REVOKED_KEYS = ("file", "revoked_before")
@@ -144,6 +145,7 @@ class PolicyReader:
             ("leeway", _seconds),
             ("max_lifetime", _seconds),
             ("cache_size", _count),
+            ("cache_bytes", _count),
         ):
             if name in top:
                 kwargs[name] = self.scalar(top[name][1], name, convert)

@@ -9,20 +9,13 @@ server supports it, else a close with code 1008 (policy violation).
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
 from urllib.parse import quote
 
 from ..policy import Decision, Policy
-from . import bearer_token, denial
+from . import bearer_token
+from .asgi_types import ASGIApp, Receive, Scope, Send, denial_messages
 
 __all__ = ["PolicyMiddleware", "request_target"]
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _WS_POLICY_VIOLATION = 1008
 
@@ -63,15 +56,9 @@ class PolicyMiddleware:
 
 
 async def _send_http(send: Send, prefix: str, decision: Decision) -> None:
-    headers, body = denial(decision)
-    await send(
-        {
-            "type": f"{prefix}.start",
-            "status": decision.status,
-            "headers": [(k.lower().encode(), v.encode()) for k, v in headers],
-        }
-    )
-    await send({"type": f"{prefix}.body", "body": body})
+    start, body = denial_messages(decision, prefix)
+    await send(start)
+    await send(body)
 
 
 async def _deny_websocket(scope: Scope, receive: Receive, send: Send, decision: Decision) -> None:

@@ -11,29 +11,54 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fastapi import HTTPException, Request
+from fastapi.responses import Response
 
 from ..jwt import VerifiedToken
-from ..policy import require
-from . import challenge
+from ..policy import Decision, require
+from . import challenge, denial
 
-__all__ = ["require_scope"]
+__all__ = ["TokenDenied", "denied_response", "require_scope"]
+
+
+class TokenDenied(HTTPException):
+    """Raised by ``require_scope``; answered by :func:`denied_response` with the body every
+    other enforcement point sends, ``{"error": …, "error_description": …}``."""
+
+    def __init__(self, decision: Decision) -> None:
+        super().__init__(
+            decision.status,
+            detail={"error": decision.reason, "error_description": decision.description},
+            headers={"WWW-Authenticate": challenge(decision)},
+        )
+        self.decision = decision
+
+
+def denied_response(request: Request, exc: Exception) -> Response:
+    """The exception handler for :class:`TokenDenied`, installed by the dependency itself."""
+    decision = exc.decision  # type: ignore[attr-defined]
+    headers, body = denial(decision)
+    return Response(body, decision.status, headers=dict(headers[:2]))
 
 
 def require_scope(
     scope: str | None = None, *, subject: str | None = None, state_key: str = "token"
 ) -> Callable[[Request], VerifiedToken]:
     """A dependency returning the request's verified token when it holds ``scope`` (and is
-    for ``subject``); otherwise 401/403 with the same challenge the middleware sends."""
+    for ``subject``); otherwise 401/403 with the same challenge and body the middleware
+    sends."""
 
     def dependency(request: Request) -> VerifiedToken:
         token = getattr(request.state, state_key, None)
         decision = require(token, scope=scope, subject=subject)
         if not decision.allowed:
-            raise HTTPException(
-                decision.status,
-                detail={"error": decision.reason, "error_description": decision.description},
-                headers={"WWW-Authenticate": challenge(decision)},
-            )
+            # FastAPI answers an HTTPException with {"detail": …}; the handler that gives
+            # the shared shape is put in the app's own table (Starlette keeps it in the
+            # scope), so no set-up is asked of the app. Should that table be missing, the
+            # HTTPException still carries the right status, challenge and fields.
+            handlers = request.scope.get("starlette.exception_handlers")
+            if isinstance(handlers, tuple) and isinstance(handlers[0], dict):
+                handlers[0].setdefault(TokenDenied, denied_response)
+            raise TokenDenied(decision)
         return token  # type: ignore[return-value]
 
     return dependency
