@@ -23,11 +23,14 @@ from ..jwt import (
 from .decision import Decision, check_rights, token_digest, twin_token
 from .errors import PolicyError, PolicyWarning
 from .revocation import RevocationList, issuer_hash
-from .routes import Route, normalize_path
+from .routes import Route, canonical_path
 
 # ~2 KiB per entry (token string, claims dict, VerifiedToken): about 20 MiB at the bound,
 # whatever the number of distinct tokens seen.
 DEFAULT_CACHE_SIZE = 10_000
+
+# A path that is not canonical is refused whatever the token: see routes.canonical_path.
+UNSAFE_PATH = Decision(False, 403, "unsafe_path", "the request path is not in canonical form")
 
 _DECISIONS_PER_TOKEN = 32
 # Longer request targets are decided afresh each time rather than remembered: a memo
@@ -152,7 +155,10 @@ class Policy:
                 known = entry.decisions.get((method, path))
                 if known is not None and not self.revoked.is_revoked(entry.digests, entry.token):
                     return known
-        route = self.route_for(normalize_path(path))
+        canonical = canonical_path(path)
+        if canonical is None:
+            return UNSAFE_PATH
+        route = self.route_for(canonical)
         if route is None:
             if self.default_allow:
                 return Decision(True, 200, "default_allow")

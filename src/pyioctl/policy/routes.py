@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from .errors import PolicyError
 
@@ -21,32 +21,72 @@ DEFAULT_SCOPES: Mapping[str, str] = {
 }
 
 
-def normalize_path(target: str) -> str:
-    """The path a request really addresses, as the upstream will route it.
+_HEX = frozenset("0123456789abcdefABCDEF")
+# Escapes that would change which segments a path has (``%2F``, ``%5C``) or end it early
+# in C code behind us (``%00``): no framework agrees on these, so they are never judged.
+_FORBIDDEN_ESCAPES = frozenset({0x00, 0x2F, 0x5C})
+# Raw characters no canonical target holds: non-ASCII, controls, space, backslash (some
+# servers treat it as '/'), '#' (servers differ on whether it starts a fragment).
+_RAW_UNSAFE = re.compile(r"[\x00-\x20\x7f\\#]")
+_DECODED_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
-    Forward-auth headers carry the raw request target (``$request_uri``), so the query is
-    dropped, percent-escapes decoded and ``.``/``..``/empty segments resolved; otherwise
-    ``/public/../admin`` would match a ``/public/**`` rule while the upstream serves /admin.
+
+def canonical_path(target: str, *, literal: bool = False) -> str | None:
+    """The path ``target`` addresses, decoded as the frameworks decode it, or None when the
+    path (the part before ``?``) is not canonical and must be refused, never resolved.
+
+    Starlette, Flask and nginx ``proxy_pass`` route on the literal path, so resolving
+    ``..`` or ``//`` here would judge a different path than the one the app then serves
+    (``/admin/files/../../public/x`` matched ``/public/**`` and reached an ``/admin``
+    handler). Refused: ``.``/``..`` and empty segments (also percent-encoded, any case),
+    ``%2F``, ``%5C``, ``%00``, backslashes, control characters, invalid escapes, invalid
+    UTF-8 once decoded, and absolute-form URLs that do not parse. ``literal`` (gRPC method
+    names, which are never percent-encoded) refuses every ``%`` and the absolute form.
+    One pass over the text: the cost is linear in its size.
     """
-    path = target.split("?", 1)[0].split("#", 1)[0]
-    if not path.startswith("/") and "://" in path:
-        # Absolute form (RFC 9112 §3.2.2, ``GET http://host/admin``): servers route by
-        # the path part, so that is what must match.
-        path = urlsplit(path).path
-    if "%" in path:
-        path = unquote(path, errors="surrogateescape")
+    path = target.split("?", 1)[0]
+    if not path.isascii() or _RAW_UNSAFE.search(path) is not None:
+        return None
     if not path.startswith("/"):
-        path = "/" + path
-    if "//" in path or "/." in path:
-        parts: list[str] = []
-        for segment in path.split("/"):
-            if segment == "..":
-                if parts:
-                    parts.pop()
-            elif segment and segment != ".":
-                parts.append(segment)
-        trailing = "/" if path.endswith(("/", "/.", "/..")) and parts else ""
-        path = "/" + "/".join(parts) + trailing
+        # Absolute form (RFC 9112 §3.2.2, ``GET http://host/admin``): servers route by
+        # its path part, so that is what must be canonical and match.
+        if literal or "://" not in path:
+            return None
+        try:
+            parts = urlsplit(path)
+            parts.port  # noqa: B018 - raises ValueError on a bad port
+        except ValueError:
+            return None
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            return None
+        path = parts.path or "/"
+    if "%" in path:
+        if literal:
+            return None
+        pieces = path.split("%")
+        decoded = bytearray(pieces[0].encode("ascii"))
+        for piece in pieces[1:]:
+            if len(piece) < 2 or piece[0] not in _HEX or piece[1] not in _HEX:
+                return None
+            byte = int(piece[:2], 16)
+            if byte in _FORBIDDEN_ESCAPES:
+                return None
+            decoded.append(byte)
+            decoded += piece[2:].encode("ascii")
+        try:
+            path = decoded.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        if _DECODED_CONTROL.search(path) is not None:
+            return None
+    segments = path.split("/")
+    # segments[0] is the empty text before the leading '/'; only the last may be empty
+    # (a trailing slash), and none may be a dot segment.
+    for segment in segments[1:-1]:
+        if not segment or segment == "." or segment == "..":
+            return None
+    if segments[-1] == "." or segments[-1] == "..":
+        return None
     return path
 
 

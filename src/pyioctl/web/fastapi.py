@@ -13,8 +13,9 @@ from collections.abc import Callable
 from fastapi import HTTPException, Request
 
 from ..jwt import VerifiedToken
-from ..policy import require
-from . import challenge
+from ..policy import canonical_path, require
+from . import BAD_TARGET, challenge
+from .asgi import request_target
 
 __all__ = ["require_scope"]
 
@@ -27,7 +28,11 @@ def require_scope(
 
     def dependency(request: Request) -> VerifiedToken:
         token = getattr(request.state, state_key, None)
-        decision = require(token, scope=scope, subject=subject)
+        # Checked here too: the endpoint may be reached without the middleware in front.
+        if canonical_path(request_target(request.scope)) is None:
+            decision = BAD_TARGET
+        else:
+            decision = require(token, scope=scope, subject=subject)
         if not decision.allowed:
             raise HTTPException(
                 decision.status,
