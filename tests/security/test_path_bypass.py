@@ -6,25 +6,22 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from flask import Flask
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route as StarletteRoute
-from werkzeug.serving import make_server
 
 from pyioctl import jwt
 from pyioctl.keys import PrivateKey
 from pyioctl.policy import Policy, Route
 from pyioctl.web import asgi, wsgi
+from web.servers import uvicorn_serving, werkzeug_serving
 
 KEY = PrivateKey.generate()
 POLICY = Policy(
@@ -85,37 +82,6 @@ def fastapi_app() -> FastAPI:
         return "public"
 
     return app
-
-
-@contextlib.contextmanager
-def uvicorn_serving(app) -> Iterator[int]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 10
-        while not server.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.01)
-        yield sock.getsockname()[1]
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
-
-
-@contextlib.contextmanager
-def werkzeug_serving(app) -> Iterator[int]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_port
-    finally:
-        server.shutdown()
-        thread.join(10)
 
 
 def flask_app() -> Flask:
