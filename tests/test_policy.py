@@ -18,7 +18,7 @@ from pyioctl.policy import (
     PolicyWarning,
     RevocationList,
     Route,
-    normalize_path,
+    canonical_path,
     require,
     token_digest,
 )
@@ -76,21 +76,77 @@ def test_route_globs(glob: str, path: str, matches: bool) -> None:
     ("target", "path"),
     [
         ("/a/b?x=1", "/a/b"),
-        ("/a/b#frag", "/a/b"),
-        ("/public/../admin", "/admin"),
-        ("/public/%2e%2e/admin", "/admin"),
-        ("/a//b/./c/", "/a/b/c/"),
-        ("/../..", "/"),
-        ("/w%65ather", "/weather"),
-        ("relative", "/relative"),
+        ("/a/b?x=/../..//", "/a/b"),  # the query is not part of the path
+        ("/a/b/", "/a/b/"),
+        ("/", "/"),
+        ("/w%65ather", "/weather"),  # unreserved escapes are decoded, as frameworks do
+        ("/a%20b/%C3%A9", "/a b/\u00e9"),
+        ("/a/..b/.c/c./...", "/a/..b/.c/c./..."),  # only whole segments are dot segments
         # Absolute form (RFC 9112): servers route by its path, so that is what matches.
         ("http://example.com/admin/secret", "/admin/secret"),
-        ("https://example.com:8443/a/../admin?x=1", "/admin"),
+        ("https://example.com:8443/admin?x=1", "/admin"),
         ("http://example.com", "/"),
     ],
 )
-def test_normalize_path(target: str, path: str) -> None:
-    assert normalize_path(target) == path
+def test_canonical_path(target: str, path: str) -> None:
+    assert canonical_path(target) == path
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/public/../admin",
+        "/public/%2e%2e/admin",
+        "/public/%2E%2e/admin",
+        "/public/.%2E/admin",
+        "/a/./b",
+        "/a/%2e/b",
+        "/a/..",
+        "/a/.",
+        "/a//b",
+        "//a",
+        "/a%2Fb",
+        "/a%2fb",
+        "/a%5cb",
+        "/a\\b",
+        "/a%00b",
+        "/a\tb",
+        "/a%0Ab",
+        "/a%7F",
+        "/a%C2%85",  # a C1 control once decoded
+        "/a%",
+        "/a%4",
+        "/a%zz",
+        "/a%FF",  # not UTF-8 once decoded
+        "/a%C3",
+        "/a b",
+        "/a#frag",
+        "/caf\u00e9",
+        "relative",
+        "*",
+        "",
+        "http://[/admin",
+        "http://host:99999/a",
+        "http://host/a/../admin",
+        "ftp://host/a",
+    ],
+)
+def test_canonical_path_refuses(target: str) -> None:
+    assert canonical_path(target) is None
+
+
+def test_literal_names_refuse_escapes_and_absolute_form() -> None:
+    assert canonical_path("/pkg.Service/Get", literal=True) == "/pkg.Service/Get"
+    assert canonical_path("/pkg.Service/G%65t", literal=True) is None
+    assert canonical_path("http://h/pkg.Service/Get", literal=True) is None
+
+
+def test_unsafe_paths_are_refused_whatever_the_token(issuer: PrivateKey) -> None:
+    policy = Policy(issuers=[issuer.address], routes=[Route("/**")], default="allow")
+    tok = token(issuer, scope="Read Admin")
+    for target in ("/a/../b", "/a//b", "/%2e%2e/x", "http://[/admin"):
+        decision = policy.authorize(tok, "GET", target, NOW)
+        assert (decision.allowed, decision.status, decision.reason) == (False, 403, "unsafe_path")
 
 
 def test_default_scopes_by_method(issuer: PrivateKey) -> None:
@@ -163,7 +219,7 @@ def test_dot_segments_cannot_escape_a_route(issuer: PrivateKey) -> None:
     policy = Policy(issuers=[issuer.address], routes=[Route("/public/**", None, "Read")])
     assert policy.authorize(token(issuer), "GET", "/public/x", NOW).allowed
     for sneaky in ("/public/../admin", "/public/%2E%2E/admin", "/public/..%2fadmin"):
-        assert policy.authorize(token(issuer), "GET", sneaky, NOW).reason == "no_route", sneaky
+        assert policy.authorize(token(issuer), "GET", sneaky, NOW).reason == "unsafe_path", sneaky
 
 
 # -- token checks -------------------------------------------------------------------------

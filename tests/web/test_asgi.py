@@ -164,5 +164,20 @@ def test_raw_path_is_decoded_once(policy_file: Path, sign) -> None:
     app = Starlette(routes=[Route("/{rest:path}", whoami)])
     client = TestClient(PolicyMiddleware(app, policy_file))
     auth = {"Authorization": f"Bearer {sign()}"}
-    assert client.get("/weather/%2e%2e/admin", headers=auth).status_code == 403
+    denied = client.get("/weather/%2e%2e/admin", headers=auth)
+    assert (denied.status_code, denied.json()["error"]) == (400, "unsafe_path")
     assert client.get("/w%65ather/x", headers=auth).status_code == 200
+
+
+def test_require_scope_refuses_unsafe_paths_without_the_middleware() -> None:
+    app = FastAPI()
+
+    @app.get("/files/{path:path}")
+    def read(path: str, token: Annotated[VerifiedToken, Depends(require_scope("Read"))]) -> str:
+        return path
+
+    client = TestClient(app)
+    denied = client.get("/files/%2e%2e/secret")
+    assert denied.status_code == 400
+    assert 'error="invalid_request"' in denied.headers["www-authenticate"]
+    assert client.get("/files/secret").status_code == 401

@@ -108,3 +108,33 @@ def test_streaming_call_without_token_is_refused(channel) -> None:
     with pytest.raises(grpc.RpcError) as info:
         list(stream(b"3", timeout=5))
     assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+class _AnyMethod(grpc.GenericRpcHandler):
+    """Serves every method name, so names only the policy can refuse reach it."""
+
+    def service(self, handler_call_details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler:
+        return grpc.unary_unary_rpc_method_handler(_who)
+
+
+def test_unsafe_method_names_are_refused(policy_file: Path, sign) -> None:
+    from .test_grpc_aio import UNSAFE_METHODS
+
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=2),
+        interceptors=[PolicyInterceptor(policy_file)],
+        handlers=[_AnyMethod()],
+    )
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    metadata = [("authorization", f"bearer {sign(sub='iotex-api', scope='Read')}")]
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
+            assert call(ch, "GetAccount", b"ok", metadata)
+            for method in UNSAFE_METHODS:
+                with pytest.raises(grpc.RpcError) as info:
+                    ch.unary_unary(method)(b"", metadata=metadata, timeout=5)
+                assert info.value.code() == grpc.StatusCode.PERMISSION_DENIED, method
+                assert "canonical" in info.value.details()
+    finally:
+        server.stop(None)

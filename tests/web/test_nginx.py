@@ -3,6 +3,7 @@ front of an echo backend, asking the real verifier service."""
 
 from __future__ import annotations
 
+import http.client
 import os
 import pwd
 import socket
@@ -174,3 +175,27 @@ def test_spoofed_forwarded_headers_are_not_believed(
     headers = {"Authorization": f"Bearer {example_token()}", **spoofed}
     r = front.request(method, path, headers=headers)
     assert r.status_code == 403, r.text
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        # nginx resolves these only for its own location matching; proxy_pass (no URI)
+        # sends the API the target as the client wrote it, so an /admin route there
+        # would serve it. The verifier must refuse, not judge /weather/today.
+        "/admin/../weather/today",
+        "/admin/%2e%2e/weather/today",
+        "/admin//../weather/today",
+    ],
+)
+def test_dot_segments_do_not_reach_the_api(front: httpx.Client, target: str) -> None:
+    # http.client sends the target verbatim; httpx would resolve the dot segments first.
+    conn = http.client.HTTPConnection(front.base_url.host, front.base_url.port, timeout=5)
+    try:
+        conn.request("GET", target, headers={"Authorization": f"Bearer {example_token()}"})
+        response = conn.getresponse()
+        body = response.read().decode()
+    finally:
+        conn.close()
+    assert response.status == 403, body
+    assert "uri=" not in body

@@ -12,23 +12,24 @@ hit. Recent failures are remembered by token digest, so a replayed bad token is 
 """
 
 from .decision import Decision, require, token_digest
-from .engine import DEFAULT_CACHE_BYTES, DEFAULT_CACHE_SIZE, MAX_MEMO_PATH, Policy
+from .engine import DEFAULT_CACHE_BYTES, DEFAULT_CACHE_SIZE, MAX_MEMO_PATH, UNSAFE_PATH, Policy
 from .errors import PolicyError, PolicyWarning
 from .revocation import RevocationList
-from .routes import DEFAULT_SCOPES, Route, normalize_path
+from .routes import DEFAULT_SCOPES, Route, canonical_path
 
 __all__ = [
     "DEFAULT_CACHE_BYTES",
     "DEFAULT_CACHE_SIZE",
     "DEFAULT_SCOPES",
     "MAX_MEMO_PATH",
+    "UNSAFE_PATH",
     "Decision",
     "Policy",
     "PolicyError",
     "PolicyWarning",
     "RevocationList",
     "Route",
-    "normalize_path",
+    "canonical_path",
     "require",
     "token_digest",
 ]

@@ -24,7 +24,7 @@ from .decision import Decision, check_rights, token_digest, twin_token
 from .errors import PolicyError, PolicyWarning
 from .memo import ENTRY_OVERHEAD, TOKEN_OVERHEAD, ByteMemo
 from .revocation import RevocationList, issuer_hash
-from .routes import Route, normalize_path
+from .routes import Route, canonical_path
 
 # The verified-token cache is bounded both ways: entries, and the bytes they hold with
 # their remembered decisions (see memo.py for how an entry is charged).
@@ -35,6 +35,9 @@ FAILURE_MEMO_BYTES = 2 * 1024 * 1024
 # Failures that no passing second can change, for one policy; the others (expired, not
 # yet valid) are reused only within the second they were decided in.
 _LASTING_FAILURES = frozenset(("malformed", "unsupported_alg", "bad_signature", "untrusted_issuer"))
+
+# A path that is not canonical is refused whatever the token: see routes.canonical_path.
+UNSAFE_PATH = Decision(False, 403, "unsafe_path", "the request path is not in canonical form")
 
 _DECISIONS_PER_TOKEN = 32
 # Longer request targets are decided afresh each time rather than remembered: a memo
@@ -177,7 +180,10 @@ class Policy:
                 known = entry.decisions.get((method, path))
                 if known is not None and not self.revoked.is_revoked(entry.digests, entry.token):
                     return known
-        route = self.route_for(normalize_path(path))
+        canonical = canonical_path(path)
+        if canonical is None:
+            return UNSAFE_PATH
+        route = self.route_for(canonical)
         if route is None:
             if self.default_allow:
                 return Decision(True, 200, "default_allow")

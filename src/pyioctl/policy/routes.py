@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from .errors import PolicyError
 
@@ -21,32 +21,61 @@ DEFAULT_SCOPES: Mapping[str, str] = {
 }
 
 
-def normalize_path(target: str) -> str:
-    """The path a request really addresses, as the upstream will route it.
+# A '%' not followed by two hex digits, or an escape that would change which segments a
+# path has (``%2F``, ``%5C``) or end it early in C code behind us (``%00``): no two
+# frameworks agree on these, so they are never judged.
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})|%(?:2[Ff]|5[Cc]|00)")
+# Raw characters no canonical target holds: non-ASCII, controls, space, backslash (some
+# servers treat it as '/'), '#' (servers differ on whether it starts a fragment).
+_RAW_UNSAFE = re.compile(r"[\x00-\x20\x7f\\#]")
+_DECODED_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# An empty segment (only the last may be empty: a trailing slash) or a dot segment.
+_BAD_SEGMENT = re.compile(r"//|/\.{1,2}(?:/|\Z)")
 
-    Forward-auth headers carry the raw request target (``$request_uri``), so the query is
-    dropped, percent-escapes decoded and ``.``/``..``/empty segments resolved; otherwise
-    ``/public/../admin`` would match a ``/public/**`` rule while the upstream serves /admin.
+
+def canonical_path(target: str, *, literal: bool = False) -> str | None:
+    """The path ``target`` addresses, decoded as the frameworks decode it, or None when the
+    path (the part before ``?``) is not canonical and must be refused, never resolved.
+
+    Starlette, Flask and nginx ``proxy_pass`` route on the literal path, so resolving
+    ``..`` or ``//`` here would judge a different path than the one the app then serves
+    (``/admin/files/../../public/x`` matched ``/public/**`` and reached an ``/admin``
+    handler). Refused: ``.``/``..`` and empty segments (also percent-encoded, any case),
+    ``%2F``, ``%5C``, ``%00``, backslashes, control characters, invalid escapes, invalid
+    UTF-8 once decoded, and absolute-form URLs that do not parse. ``literal`` (gRPC method
+    names, which are never percent-encoded) refuses every ``%`` and the absolute form.
+    One pass over the text: the cost is linear in its size.
     """
-    path = target.split("?", 1)[0].split("#", 1)[0]
-    if not path.startswith("/") and "://" in path:
-        # Absolute form (RFC 9112 §3.2.2, ``GET http://host/admin``): servers route by
-        # the path part, so that is what must match.
-        path = urlsplit(path).path
-    if "%" in path:
-        path = unquote(path, errors="surrogateescape")
+    path = target.split("?", 1)[0]
+    if not path.isascii() or _RAW_UNSAFE.search(path) is not None:
+        return None
     if not path.startswith("/"):
-        path = "/" + path
-    if "//" in path or "/." in path:
-        parts: list[str] = []
-        for segment in path.split("/"):
-            if segment == "..":
-                if parts:
-                    parts.pop()
-            elif segment and segment != ".":
-                parts.append(segment)
-        trailing = "/" if path.endswith(("/", "/.", "/..")) and parts else ""
-        path = "/" + "/".join(parts) + trailing
+        # Absolute form (RFC 9112 §3.2.2, ``GET http://host/admin``): servers route by
+        # its path part, so that is what must be canonical and match.
+        if literal or "://" not in path:
+            return None
+        try:
+            parts = urlsplit(path)
+            parts.port  # noqa: B018 - raises ValueError on a bad port
+        except ValueError:
+            return None
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            return None
+        path = parts.path or "/"
+    if "%" in path:
+        if literal or _BAD_ESCAPE.search(path) is not None:
+            return None
+        # No backslash got this far, so once each '%' is '\x' the only escapes
+        # unicode_escape sees are the validated %XX: decoding runs in C, in one pass.
+        octets = path.replace("%", "\\x").encode("ascii").decode("unicode_escape")
+        try:
+            path = octets.encode("latin-1").decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        if _DECODED_CONTROL.search(path) is not None:
+            return None
+    if _BAD_SEGMENT.search(path) is not None:
+        return None
     return path
 
 

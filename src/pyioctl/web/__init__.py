@@ -11,9 +11,19 @@ import json
 from collections.abc import Sequence
 from urllib.parse import quote
 
-from ..policy import Decision
+from ..policy import UNSAFE_PATH, Decision
 
-__all__ = ["bearer_token", "challenge", "denial", "header_value"]
+__all__ = ["BAD_TARGET", "app_decision", "bearer_token", "challenge", "denial", "header_value"]
+
+# In front of an app, a request whose path is not canonical is malformed (400), whatever
+# its token; the service says 403 instead, the status a proxy's auth_request passes on.
+BAD_TARGET = Decision(False, 400, UNSAFE_PATH.reason, UNSAFE_PATH.description)
+
+
+def app_decision(decision: Decision) -> Decision:
+    """The decision as middleware in front of an app answers it."""
+    return BAD_TARGET if decision.reason == UNSAFE_PATH.reason else decision
+
 
 _SAFE_DESCRIPTION = str.maketrans({'"': "'", "\\": "/"})
 
@@ -56,7 +66,10 @@ def challenge(decision: Decision) -> str:
     """The ``WWW-Authenticate`` value for a denial (RFC 6750 §3)."""
     if decision.reason == "missing_token":
         return "Bearer"
-    error = "insufficient_scope" if decision.status == 403 else "invalid_token"
+    if decision.status == 400:
+        error = "invalid_request"
+    else:
+        error = "insufficient_scope" if decision.status == 403 else "invalid_token"
     value = f'Bearer error="{error}", error_description="{_quoted(decision.description)}"'
     if decision.status == 403 and decision.scope:
         value += f', scope="{_quoted(decision.scope)}"'

@@ -12,8 +12,9 @@ import os
 from urllib.parse import quote
 
 from ..policy import Decision, Policy
-from . import bearer_token
+from . import app_decision, bearer_token
 from .asgi_types import ASGIApp, Receive, Scope, Send, denial_messages
+from .policy_source import PolicySource
 
 __all__ = ["PolicyMiddleware", "request_target"]
 
@@ -28,14 +29,19 @@ def request_target(scope: Scope) -> str:
 
 
 class PolicyMiddleware:
-    """``app = PolicyMiddleware(app, Policy.load("policy.yaml"))`` (or a policy path)."""
+    """``app = PolicyMiddleware(app, Policy.load("policy.yaml"))``, or a policy path: the
+    file is then reloaded when it changes (see :class:`PolicySource`)."""
 
     def __init__(
         self, app: ASGIApp, policy: Policy | str | os.PathLike[str], *, state_key: str = "token"
     ) -> None:
         self.app = app
-        self.policy = policy if isinstance(policy, Policy) else Policy.load(policy)
+        self.source = PolicySource(policy)
         self.state_key = state_key
+
+    @property
+    def policy(self) -> Policy:
+        return self.source.current()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -45,7 +51,9 @@ class PolicyMiddleware:
         auth = [value for name, value in scope["headers"] if name == b"authorization"]
         # WebSocket scopes have no method: their handshake is a GET.
         method = scope.get("method", "GET")
-        decision = self.policy.authorize(bearer_token(auth), method, request_target(scope))
+        decision = app_decision(
+            self.source.current().authorize(bearer_token(auth), method, request_target(scope))
+        )
         if decision.allowed:
             scope.setdefault("state", {})[self.state_key] = decision.token
             await self.app(scope, receive, send)

@@ -14,8 +14,9 @@ from fastapi import HTTPException, Request
 from fastapi.responses import Response
 
 from ..jwt import VerifiedToken
-from ..policy import Decision, require
-from . import challenge, denial
+from ..policy import Decision, canonical_path, require
+from . import BAD_TARGET, challenge, denial
+from .asgi import request_target
 
 __all__ = ["TokenDenied", "denied_response", "require_scope"]
 
@@ -49,7 +50,11 @@ def require_scope(
 
     def dependency(request: Request) -> VerifiedToken:
         token = getattr(request.state, state_key, None)
-        decision = require(token, scope=scope, subject=subject)
+        # Checked here too: the endpoint may be reached without the middleware in front.
+        if canonical_path(request_target(request.scope)) is None:
+            decision = BAD_TARGET
+        else:
+            decision = require(token, scope=scope, subject=subject)
         if not decision.allowed:
             # FastAPI answers an HTTPException with {"detail": …}; the handler that gives
             # the shared shape is put in the app's own table (Starlette keeps it in the

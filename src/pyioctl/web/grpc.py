@@ -4,7 +4,12 @@ The full method name (``/iotexapi.APIService/GetAccount``) is the path the polic
 match, and every call is checked as method ``POST`` (gRPC calls are HTTP/2 POSTs), so gRPC
 routes usually give one scope for all methods (``scopes: Read``). Denied calls end with
 UNAUTHENTICATED (401) or PERMISSION_DENIED (403) before the handler runs; allowed handlers
-find the verified token with :func:`current_token`.
+find the verified token with :func:`current_token`. :class:`PolicyInterceptor` serves
+``grpc.server``, :class:`AioPolicyInterceptor` ``grpc.aio.server``, with the same decisions.
+
+Method names are matched literally: gRPC never percent-encodes them, so a name holding
+``%``, a ``.``/``..`` or empty segment, or anything else a canonical path may not is refused
+(``PERMISSION_DENIED``, reason ``unsafe_path``) rather than decoded or resolved.
 
 Needs the ``grpc`` extra (grpcio).
 """
@@ -12,17 +17,19 @@ Needs the ``grpc`` extra (grpcio).
 from __future__ import annotations
 
 import contextvars
+import inspect
 import os
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import grpc
 
 from ..jwt import VerifiedToken
-from ..policy import Decision, Policy
+from ..policy import UNSAFE_PATH, Decision, Policy, canonical_path
 from . import bearer_token, challenge
+from .policy_source import PolicySource
 
-__all__ = ["PolicyInterceptor", "current_token"]
+__all__ = ["AioPolicyInterceptor", "PolicyInterceptor", "current_token"]
 
 # The interceptor runs on the server's polling thread, the handler on a pool thread, so
 # the token travels with the handler call rather than in the interceptor's context.
@@ -45,11 +52,29 @@ def current_token() -> VerifiedToken | None:
     return _current.get()
 
 
+def _decide(source: PolicySource, details: grpc.HandlerCallDetails) -> Decision:
+    method = details.method
+    if canonical_path(method, literal=True) is None:
+        return UNSAFE_PATH
+    metadata = details.invocation_metadata or ()
+    auth = [value for key, value in metadata if key == "authorization"]
+    return source.current().authorize(bearer_token(auth), "POST", method)
+
+
+def _kind(handler: grpc.RpcMethodHandler) -> tuple[str, Callable[..., grpc.RpcMethodHandler]]:
+    return next((k, m) for k, m in _KINDS if getattr(handler, k) is not None)
+
+
 class PolicyInterceptor(grpc.ServerInterceptor):
-    """``grpc.server(pool, interceptors=[PolicyInterceptor(Policy.load("policy.yaml"))])``."""
+    """``grpc.server(pool, interceptors=[PolicyInterceptor(Policy.load("policy.yaml"))])``,
+    or a policy path: the file is then reloaded when it changes."""
 
     def __init__(self, policy: Policy | str | os.PathLike[str]) -> None:
-        self.policy = policy if isinstance(policy, Policy) else Policy.load(policy)
+        self.source = PolicySource(policy)
+
+    @property
+    def policy(self) -> Policy:
+        return self.source.current()
 
     def intercept_service(
         self,
@@ -59,16 +84,13 @@ class PolicyInterceptor(grpc.ServerInterceptor):
         handler = continuation(handler_call_details)
         if handler is None:  # unknown method: grpc answers UNIMPLEMENTED itself
             return None
-        metadata = handler_call_details.invocation_metadata or ()
-        auth = [value for key, value in metadata if key == "authorization"]
-        decision = self.policy.authorize(bearer_token(auth), "POST", handler_call_details.method)
-        return _wrap(handler, decision)
+        return _wrap(handler, _decide(self.source, handler_call_details))
 
 
 def _wrap(handler: grpc.RpcMethodHandler, decision: Decision) -> grpc.RpcMethodHandler:
     """A handler of the same kind that either runs the original with the token set, or
     aborts with the decision's status."""
-    kind, make = next((k, m) for k, m in _KINDS if getattr(handler, k) is not None)
+    kind, make = _kind(handler)
     behaviour = getattr(handler, kind)
     if decision.allowed:
         token = decision.token
@@ -82,6 +104,71 @@ def _wrap(handler: grpc.RpcMethodHandler, decision: Decision) -> grpc.RpcMethodH
         def run(request: Any, context: grpc.ServicerContext) -> Any:
             context.set_trailing_metadata((("www-authenticate", challenge(decision)),))
             context.abort(_STATUS[decision.status], decision.description or decision.reason)
+
+    return make(
+        run,
+        request_deserializer=handler.request_deserializer,
+        response_serializer=handler.response_serializer,
+    )
+
+
+class AioPolicyInterceptor(grpc.aio.ServerInterceptor):
+    """``grpc.aio.server(interceptors=[AioPolicyInterceptor(Policy.load("policy.yaml"))])``,
+    or a policy path: the file is then reloaded when it changes."""
+
+    def __init__(self, policy: Policy | str | os.PathLike[str]) -> None:
+        self.source = PolicySource(policy)
+
+    @property
+    def policy(self) -> Policy:
+        return self.source.current()
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        if handler is None:  # unknown method: grpc answers UNIMPLEMENTED itself
+            return None
+        return _wrap_aio(handler, _decide(self.source, handler_call_details))
+
+
+def _wrap_aio(handler: grpc.RpcMethodHandler, decision: Decision) -> grpc.RpcMethodHandler:
+    """:func:`_wrap` for grpc.aio, whose behaviours may be sync or async functions, async
+    generators, or coroutines writing through ``context.write``. Each call runs in its own
+    task, so the token set here is the one the behaviour sees."""
+    kind, make = _kind(handler)
+    behaviour = getattr(handler, kind)
+    run: Callable[..., Any]
+    if not decision.allowed:
+
+        async def run(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            context.set_trailing_metadata((("www-authenticate", challenge(decision)),))
+            await context.abort(_STATUS[decision.status], decision.description or decision.reason)
+
+    elif kind.endswith("_stream"):
+        token = decision.token
+
+        async def run(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            _current.set(token)
+            result = behaviour(request, context)
+            if hasattr(result, "__aiter__"):
+                async for item in result:
+                    yield item
+            elif inspect.isawaitable(result):
+                await result  # writes its replies through context.write
+            else:
+                for item in result:
+                    yield item
+
+    else:
+        token = decision.token
+
+        async def run(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            _current.set(token)
+            result = behaviour(request, context)
+            return await result if inspect.isawaitable(result) else result
 
     return make(
         run,

@@ -13,7 +13,8 @@ from typing import Any
 from urllib.parse import quote
 
 from ..policy import Policy
-from . import bearer_token, denial
+from . import app_decision, bearer_token, denial
+from .policy_source import PolicySource
 
 __all__ = ["ENVIRON_KEY", "PolicyMiddleware"]
 
@@ -33,20 +34,27 @@ def _target(environ: dict[str, Any]) -> str:
 
 
 class PolicyMiddleware:
-    """``app.wsgi_app = PolicyMiddleware(app.wsgi_app, Policy.load("policy.yaml"))``."""
+    """``app.wsgi_app = PolicyMiddleware(app.wsgi_app, Policy.load("policy.yaml"))``, or
+    a policy path: the file is then reloaded when it changes (see :class:`PolicySource`)."""
 
     def __init__(self, app: WSGIApp, policy: Policy | str | os.PathLike[str]) -> None:
         self.app = app
-        self.policy = policy if isinstance(policy, Policy) else Policy.load(policy)
+        self.source = PolicySource(policy)
+
+    @property
+    def policy(self) -> Policy:
+        return self.source.current()
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         auth = environ.get("HTTP_AUTHORIZATION")
-        decision = self.policy.authorize(
-            bearer_token([auth] if auth is not None else []),
-            environ.get("REQUEST_METHOD", "GET"),
-            _target(environ),
+        decision = app_decision(
+            self.source.current().authorize(
+                bearer_token([auth] if auth is not None else []),
+                environ.get("REQUEST_METHOD", "GET"),
+                _target(environ),
+            )
         )
         if decision.allowed:
             environ[ENVIRON_KEY] = decision.token
