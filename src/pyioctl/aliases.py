@@ -6,12 +6,9 @@ one alias per address; the export formats are Go's compact JSON and yaml.v2 text
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-import yaml
-
-from . import gojson
+from . import gojson, untrusted
 from .address import is_valid
 from .config import _scalar, check_alias, go_bytes
 from .errors import ConfigError
@@ -46,8 +43,8 @@ def export_yaml(aliases: dict[str, str]) -> str:
 def parse_export(data: str, fmt: str) -> list[tuple[str, str]]:
     """Entries of an export document, each validated (Go ioctl checks none of them)."""
     try:
-        document: Any = json.loads(data) if fmt == "json" else yaml.safe_load(data)
-    except (ValueError, yaml.YAMLError) as exc:
+        document: Any = untrusted.load_json(data) if fmt == "json" else untrusted.load_yaml(data)
+    except untrusted.UntrustedInputError as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ConfigError(
             f"failed to unmarshal imported aliases: {first}", code="bad_aliases"

@@ -150,8 +150,12 @@ def _as_bool(value: Any, key: str) -> bool:
 
 
 def _as_uint(value: Any, key: str) -> int:
+    text = str(value).replace("_", "")
     try:
-        number = int(str(value).replace("_", ""), 0)
+        # int() also takes other scripts' digits (١٢); Go's ParseUint takes ASCII only.
+        if not text.isascii():
+            raise ValueError(text)
+        number = int(text, 0)
     except ValueError:
         raise ConfigError(f"invalid value for {key}: expected an unsigned integer") from None
     if not 0 <= number < 1 << 64:
@@ -245,7 +249,7 @@ _YAML11_BOOL_NULL = frozenset(
 )
 _YAML11_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _YAML11_BASE60 = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
-_YAML11_TIMESTAMP = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[Tt ].*)?")
+_YAML11_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ].*)?")
 
 
 def _yaml_v2_resolves_to_non_string(text: str) -> bool:
@@ -261,6 +265,8 @@ def _yaml_v2_resolves_to_non_string(text: str) -> bool:
     if _YAML11_TIMESTAMP.fullmatch(text):
         return True
     plain = text.replace("_", "")
+    if not plain.isascii():  # int() would take other scripts' digits; yaml.v2 does not
+        return False
     sign = -1 if plain.startswith("-") else 1
     body = plain.lstrip("+-")
     try:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_PART = re.compile(r"(\d+)([smhdw])")
+# [0-9], not \d: \d and isdigit() take every script's digits (١٢), which Go refuses.
+_PART = re.compile(r"([0-9]+)([smhdw])")
 
 
 def parse_duration(text: str) -> int:
     """Seconds in ``text``: a bare integer (seconds) or number-unit pairs, units s m h d w."""
     text = text.strip().lower()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return int(text)
     if not text or _PART.sub("", text):
         raise ValueError(f"invalid duration {text!r}: use seconds or e.g. 90m, 24h, 7d, 1h30m")

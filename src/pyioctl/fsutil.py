@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +19,53 @@ from .errors import StorageError
 
 PRIVATE_FILE_MODE = 0o600
 PRIVATE_DIR_MODE = 0o700
+# A write holds its temporary file for milliseconds (the slow part, scrypt, runs before
+# the file is created), so one this old belongs to a process that died (kill -9, power
+# loss) and is removed by the next write in its directory.
+STALE_TEMP_AGE = 600
+# The names temp_path makes, and nothing else: other programs' files are never touched.
+_TEMP_NAME = re.compile(r"\.(.+)\.(?:tmp|new)[0-9a-f]{12}")
+
+
+def temp_path(target: Path, kind: str = "tmp") -> Path:
+    """A fresh hidden sibling of ``target`` that ``remove_stale_temps`` recognises."""
+    return target.with_name(f".{target.name}.{kind}{secrets.token_hex(6)}")
+
+
+def remove_stale_temps(
+    directory: str | os.PathLike[str],
+    *,
+    max_age: float = STALE_TEMP_AGE,
+    links_to: str | os.PathLike[str] | None = None,
+) -> list[Path]:
+    """Remove our own temporary files (``.NAME.tmpHEX``, ``.NAME.newHEX``) left in
+    ``directory`` by a write that never finished, when older than ``max_age`` seconds or
+    a hard link to ``links_to``. They may hold a key copy or a bearer token. Best effort:
+    returns what was removed, never raises."""
+    removed: list[Path] = []
+    link_id = None
+    if links_to is not None:
+        with contextlib.suppress(OSError):
+            st = os.stat(links_to)
+            link_id = (st.st_dev, st.st_ino)
+    cutoff = time.time() - max_age
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not _TEMP_NAME.fullmatch(entry.name):
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            if st.st_mtime < cutoff or (st.st_dev, st.st_ino) == link_id:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            continue
+    return removed
 
 
 def ensure_private_dir(path: str | os.PathLike[str]) -> Path:
@@ -56,7 +105,7 @@ def atomic_write(
     if keep_existing_mode:
         with contextlib.suppress(FileNotFoundError):
             mode = target.stat().st_mode & 0o7777
-    tmp = target.with_name(f".{target.name}.tmp{secrets.token_hex(6)}")
+    tmp = temp_path(target)
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     except OSError as exc:
@@ -78,6 +127,7 @@ def atomic_write(
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    remove_stale_temps(target.parent)
     fsync_dir(target.parent)
 
 

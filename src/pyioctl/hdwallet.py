@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import PyioctlError, StorageError, WrongPasswordError
-from .fsutil import atomic_write, fsync_dir
+from .fsutil import atomic_write, fsync_dir, remove_stale_temps, temp_path
 
 if TYPE_CHECKING:
     from mnemonic import Mnemonic
@@ -213,7 +213,7 @@ def save(
     if overwrite:
         atomic_write(target, blob)
         return
-    staged = target.with_name(f".{target.name}.new{secrets.token_hex(6)}")
+    staged = temp_path(target, "new")
     atomic_write(staged, blob)
     try:
         _publish_exclusive(staged, target)
@@ -243,6 +243,8 @@ def _publish_exclusive(staged: Path, target: Path) -> None:
 def delete(path: str | os.PathLike[str]) -> None:
     """Remove the hdwallet file; a missing file is an error, as in Go ioctl."""
     target = Path(path)
+    # A staged copy left by a killed create is a hard link to the same encrypted phrase.
+    remove_stale_temps(target.parent, links_to=target)
     try:
         target.unlink()
     except FileNotFoundError as exc:

@@ -16,11 +16,13 @@ import os
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import address as _address
+from . import gohex, untrusted
 from .errors import KeyFormatError, KeystoreError, PyioctlError, WrongPasswordError
 from .fsutil import PRIVATE_FILE_MODE, atomic_write, ensure_private_dir, fsync_dir
 from .hashes import keccak256
@@ -40,11 +42,17 @@ class ScryptParams:
 # What ioctl always writes (go-ethereum StandardScryptN/P). Every default path uses it.
 IOCTL_SCRYPT = ScryptParams()
 
-# Limits on what a key file may ask for. ioctl's own files need 256 MiB and n·r·p = 2^21;
-# these leave room for every wallet's "strong" settings (N=2^20, r=8: 1 GiB, 2^23).
-MAX_SCRYPT_MEMORY = 2 << 30
-MAX_SCRYPT_WORK = 1 << 26
-MAX_PBKDF2_ROUNDS = 10_000_000
+# Limits on what a key file may ask for: any accepted file unlocks in at most about twice
+# the time of ioctl's own (N=2^18, r=8, p=1: 256 MiB, n·r·p = 2^21, ~0.5 s), and the rest
+# is refused before deriving. A file's parameters are its author's to choose, and without
+# bounds one file is hours of CPU or gigabytes of memory. See docs/security.md.
+MAX_SCRYPT_MEMORY = 512 << 20  # 128·n·r bytes
+MAX_SCRYPT_WORK = 1 << 22  # n·r·p: the ROMix passes, in C
+# scrypt stretches the password to 128·r·p bytes with one PBKDF2 round, which pycryptodome
+# runs in Python at a cost quadratic in that length (r·p = 2^15 took 101 s).
+MAX_SCRYPT_STRETCH = 256  # r·p; 32 KiB, ~0.04 s
+# hashlib's C PBKDF2 does ~5M SHA-256 blocks/s, one per 32 bytes of dklen per round.
+MAX_PBKDF2_WORK = 4_000_000  # c·ceil(dklen/32)
 # Key files are about 500 bytes; anything this large is not one.
 MAX_KEY_FILE_SIZE = 1 << 20
 
@@ -141,7 +149,7 @@ def _field(obj: Any, name: str, kind: type, where: str) -> Any:
 
 def _hex_field(obj: Any, name: str, where: str) -> bytes:
     try:
-        return bytes.fromhex(_field(obj, name, str, where))
+        return gohex.decode(_field(obj, name, str, where))
     except ValueError:
         raise KeystoreError(
             f"{where}: field {name!r} is not hex", code="corrupt_keystore"
@@ -152,15 +160,18 @@ def _parse_document(data: bytes | str | dict[str, Any], where: str) -> dict[str,
     if isinstance(data, dict):
         return data
     try:
-        document = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
+        document = untrusted.load_json(data, max_size=MAX_KEY_FILE_SIZE)
+    except untrusted.UntrustedInputError:
         raise KeystoreError(f"{where}: not a keystore JSON file", code="corrupt_keystore") from None
     if not isinstance(document, dict):
         raise KeystoreError(f"{where}: not a keystore JSON file", code="corrupt_keystore")
     return document
 
 
-def _derive_key(crypto: dict[str, Any], password: bytes, where: str) -> bytes:
+def key_deriver(crypto: dict[str, Any], where: str = "keystore") -> Callable[[bytes], bytes]:
+    """The KDF of a key file's ``crypto`` object as a function of the password bytes,
+    after every parameter was checked against the bounds above: a file that asks for
+    more work is refused here, before anything is derived."""
     kdf = _field(crypto, "kdf", str, where)
     kdfparams = _field(crypto, "kdfparams", dict, where)
     salt = _hex_field(kdfparams, "salt", where)
@@ -176,17 +187,17 @@ def _derive_key(crypto: dict[str, Any], password: bytes, where: str) -> bytes:
         )
         if params.n < 2 or params.n & (params.n - 1) or params.r < 1 or params.p < 1:
             raise KeystoreError(f"{where}: invalid scrypt parameters", code="corrupt_keystore")
-        # A file's parameters are the file author's to choose; bound them so a hostile
-        # one gets an error instead of hours of CPU or gigabytes of memory.
-        if 128 * params.n * params.r > MAX_SCRYPT_MEMORY or (
-            params.n * params.r * params.p > MAX_SCRYPT_WORK
+        if (
+            128 * params.n * params.r > MAX_SCRYPT_MEMORY
+            or params.n * params.r * params.p > MAX_SCRYPT_WORK
+            or params.r * params.p > MAX_SCRYPT_STRETCH
         ):
             raise KeystoreError(
                 f"{where}: scrypt parameters n={params.n}, r={params.r}, p={params.p} "
                 "exceed what pyioctl unlocks",
                 code="unsupported_keystore",
             )
-        return _scrypt(password, salt, params)
+        return lambda password: _scrypt(password, salt, params)
     if kdf == "pbkdf2":
         prf = _field(kdfparams, "prf", str, where)
         if prf != "hmac-sha256":
@@ -196,12 +207,12 @@ def _derive_key(crypto: dict[str, Any], password: bytes, where: str) -> bytes:
         rounds = _field(kdfparams, "c", int, where)
         if rounds < 1:
             raise KeystoreError(f"{where}: invalid pbkdf2 rounds", code="corrupt_keystore")
-        if rounds > MAX_PBKDF2_ROUNDS:
+        if rounds * -(-dklen // 32) > MAX_PBKDF2_WORK:
             raise KeystoreError(
                 f"{where}: pbkdf2 rounds {rounds} exceed what pyioctl unlocks",
                 code="unsupported_keystore",
             )
-        return hashlib.pbkdf2_hmac("sha256", password, salt, rounds, dklen)
+        return lambda password: hashlib.pbkdf2_hmac("sha256", password, salt, rounds, dklen)
     raise KeystoreError(f"{where}: unsupported KDF: {kdf}", code="unsupported_keystore")
 
 
@@ -246,16 +257,31 @@ def decrypt(
     """Decrypt a v3 keystore (scrypt or pbkdf2-hmac-sha256); wrong password → WrongPasswordError."""
     document = _parse_document(data, where)
     crypto = _check_header(document, where)
-    derived = _derive_key(crypto, _password_bytes(password), where)
+    derived = key_deriver(crypto, where)(_password_bytes(password))
     return _decrypt_with(crypto, derived, where)
 
 
+class _Unreadable(Exception):
+    """A file in the wallet directory that looks like JSON but cannot be read as such."""
+
+
 def _account_hash(document_text: bytes) -> bytes | None:
-    """The 20-byte account of a key file's ``address`` field, read leniently as go-ethereum does."""
+    """The 20-byte account of a key file's ``address`` field, read leniently as go-ethereum
+    does; None for files that are not key files, _Unreadable for broken JSON ones."""
     try:
-        document, _ = json.JSONDecoder().raw_decode(document_text.decode("utf-8").lstrip())
-    except (ValueError, UnicodeDecodeError):
+        text = document_text.decode("utf-8").lstrip()
+    except UnicodeDecodeError:
         return None
+    if text[:1] not in ("{", "["):
+        return None  # config.default, auth.jwt and other files that share the directory
+    try:
+        if untrusted.nesting_exceeds(text, untrusted.DEFAULT_MAX_DEPTH):
+            raise _Unreadable("nested too deeply")
+        document, _ = json.JSONDecoder(parse_float=untrusted.finite_float).raw_decode(text)
+    except (ValueError, RecursionError) as exc:
+        raise _Unreadable(
+            str(exc) if isinstance(exc, ValueError) else "nested too deeply"
+        ) from None
     value = document.get("address") if isinstance(document, dict) else None
     if not isinstance(value, str):
         return None
@@ -289,8 +315,14 @@ def _file_name(hash160: bytes) -> str:
 class Keystore:
     """The key files of one wallet directory, found and ordered as go-ethereum does."""
 
-    def __init__(self, directory: str | os.PathLike[str]) -> None:
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        on_skip: Callable[[Path, str], None] | None = None,
+    ) -> None:
+        """``on_skip(path, reason)`` hears of each JSON file skipped as unreadable."""
         self.directory = Path(directory)
+        self.on_skip = on_skip
 
     def accounts(self) -> list[Account]:
         """Every readable key file, ordered by path; hidden, ``~``, non-regular files skipped."""
@@ -312,9 +344,14 @@ class Keystore:
             try:
                 with open(entry.path, "rb") as fh:
                     text = fh.read(MAX_KEY_FILE_SIZE)
-            except OSError:
+                account_hash = _account_hash(text)
+            except (OSError, _Unreadable) as exc:
+                # go-ethereum skips files it cannot decode; one bad file must not take
+                # every other account down with it.
+                if self.on_skip is not None:
+                    why = exc.strerror if isinstance(exc, OSError) else str(exc)
+                    self.on_skip(Path(entry.path), why or "unreadable")
                 continue
-            account_hash = _account_hash(text)
             if account_hash is not None:
                 found.append(Account(account_hash, Path(entry.path)))
         return found

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import address as _address
@@ -34,6 +35,8 @@ class Wallet:
     """A config directory with its aliases, default account and keystore."""
 
     config_file: ConfigFile
+    # Told of each unreadable file the keystore skips (see Keystore); the CLI warns.
+    on_skip: Callable[[Path, str], None] | None = None
 
     @property
     def aliases(self) -> dict[str, str]:
@@ -41,7 +44,7 @@ class Wallet:
 
     @property
     def keystore(self) -> Keystore:
-        return Keystore(self.config_file.wallet_dir)
+        return Keystore(self.config_file.wallet_dir, on_skip=self.on_skip)
 
     def resolve(self, text: str) -> str:
         """ioctl ``util.Address``: 0x/40-hex → io; ≥41 bytes must be an io address; else alias."""

@@ -623,10 +623,17 @@ def test_sign_wrong_password(ioctl, light_account, unchanged) -> None:
     ("message", "error"),
     [
         ("0", "encoding/hex: odd length hex string"),  # Go panics on len < 2
-        ("x", "encoding/hex: odd length hex string"),
+        # Go reports an invalid byte before an odd length (encoding/hex.Decode).
+        ("x", "encoding/hex: invalid byte: U+0078 'x'"),
         ("0x123", "encoding/hex: odd length hex string"),
         ("0xzz", "encoding/hex: invalid byte: U+007A 'z'"),
         ("hello!", "encoding/hex: invalid byte: U+0068 'h'"),
+        # bytes.fromhex skipped whitespace and signed "abcd"; Go refuses.
+        ("0xab  cd", "encoding/hex: invalid byte: U+0020 ' '"),
+        ("ab\tcd", "encoding/hex: invalid byte: U+0009"),
+        # A byte of the UTF-8 text, not the character: é is C3 A9.
+        ("abé0", "encoding/hex: invalid byte: U+00C3 'Ã'"),
+        ("ab\u00a0cd", "encoding/hex: invalid byte: U+00C2 'Â'"),
     ],
 )
 def test_sign_bad_messages(ioctl, light_account, message: str, error: str) -> None:

@@ -78,12 +78,18 @@ def test_truncated_key_file(ioctl, home: Path, wallet, unchanged) -> None:
     in_wallet.write_text(text)
     (home / "truncated.json").write_text(text)
     check = unchanged()
-    # In the wallet it is not an account at all (Go ignores unparsable files too).
-    assert ioctl("account", "list").stdout == "\n"
-    check_error(
-        ioctl("account", "sign", "0x00", "-s", VECTOR_IO, input="pw\n"),
-        f"failed to sign message: invalid address #{VECTOR_IO}",
-    )
+    # In the wallet it is not an account at all (Go ignores unparsable files too); we
+    # also name it in a warning, so the missing account is explained.
+    warning = f"Warn: skipping unreadable file {in_wallet}: "
+    listed = ioctl("account", "list")
+    assert listed.stdout == "\n"
+    assert listed.stderr.startswith(warning) and listed.stderr.count("\n") == 1
+    signed = ioctl("account", "sign", "0x00", "-s", VECTOR_IO, input="pw\n")
+    assert signed.rc != 0
+    assert signed.stderr.startswith(warning)
+    assert signed.stderr.splitlines()[1:] == [
+        f"Error: failed to sign message: invalid address #{VECTOR_IO}"
+    ]
     check_error(
         ioctl("account", "import", "keystore", "t", str(home / "truncated.json"), input="pw\n"),
         f"failed to decrypt key: {home / 'truncated.json'}: not a keystore JSON file",

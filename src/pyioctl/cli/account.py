@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .. import address as _address
-from .. import gojson
+from .. import gohex, gojson
 from ..config import check_alias
 from ..errors import KeyFormatError
 from ..hdwallet import is_hdw_signer
@@ -292,15 +292,10 @@ def ethaddr(app: App, target: str) -> None:
 def _message_bytes(message: str) -> bytes:
     """ioctl signs hex: an optional 0x prefix, then hex digits (text must be hex-encoded)."""
     digits = message[2:] if message[:2].lower() == "0x" else message
-    if len(digits) % 2:
-        raise CliError("encoding/hex: odd length hex string", GoCode.CONVERT)
     try:
-        return bytes.fromhex(digits)
-    except ValueError:
-        bad = next(c for c in digits if c not in "0123456789abcdefABCDEF")
-        raise CliError(
-            f"encoding/hex: invalid byte: U+{ord(bad):04X} {bad!r}", GoCode.CONVERT
-        ) from None
+        return gohex.decode(digits)
+    except ValueError as exc:
+        raise CliError(str(exc), GoCode.CONVERT) from None
 
 
 @account.command()
@@ -349,7 +344,7 @@ def recover(app: App, message: str, signature: str) -> None:
     """
     data = _message_bytes(message)
     try:
-        raw = bytes.fromhex(signature.removeprefix("0x"))
+        raw = gohex.decode(signature.removeprefix("0x"))
         pub = recover_message_signer(data, raw)
     except (ValueError, KeyFormatError) as exc:
         raise CliError(f"invalid signature: {exc}", GoCode.CRYPTO) from None

@@ -8,6 +8,7 @@ The config directory is opened (and created on first run, printing Go's
 from __future__ import annotations
 
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -42,7 +43,14 @@ class App:
     def wallet(self) -> Wallet:
         from ..wallet import Wallet
 
-        return Wallet(self.config_file)
+        warned: set[Path] = set()
+
+        def skipped(path: Path, reason: str) -> None:
+            if path not in warned:  # the keystore may be listed more than once per command
+                warned.add(path)
+                self.out.warn(f"Warn: skipping unreadable file {path}: {reason}")
+
+        return Wallet(self.config_file, on_skip=skipped)
 
     def save_config(self) -> None:
         with wrapped(GoCode.WRITE_FILE):

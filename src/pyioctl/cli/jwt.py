@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 import time
@@ -11,7 +10,7 @@ from typing import Any
 
 import click
 
-from .. import gojson
+from .. import gojson, untrusted
 from .. import jwt as _jwt
 from ..durations import parse_duration
 from ..errors import PyioctlError
@@ -23,8 +22,10 @@ from .output import CliError, GoCode, wrapped
 from .serve import serve
 from .signer import unlock_signer
 
-_INT64 = re.compile(r"[+-]?\d+")
+_INT64 = re.compile(r"[+-]?[0-9]+")  # ASCII only, as strconv.ParseInt
 _MAX_STDIN_TOKEN = 4 * _jwt.DEFAULT_MAX_TOKEN_SIZE
+# Claims for a token that must fit in DEFAULT_MAX_TOKEN_SIZE; the JSON can be no larger.
+_MAX_ARGUMENTS = 64 * 1024
 _GO_TYPE_NAMES = {bool: "bool", int: "number", float: "number", list: "array", dict: "object"}
 
 
@@ -61,7 +62,7 @@ def _parse_arguments(text: str) -> dict[str, str]:
     if not text:
         return {}
     try:
-        value = json.loads(text)
+        value = untrusted.load_json(text, max_size=_MAX_ARGUMENTS)
     except ValueError as exc:
         raise CliError(f"failed to unmarshal arguments: {exc}", GoCode.SERIALIZATION) from None
     if not isinstance(value, dict):
@@ -71,9 +72,11 @@ def _parse_arguments(text: str) -> dict[str, str]:
             "into Go value of type map[string]string",
             GoCode.SERIALIZATION,
         )
-    for item in value.values():
-        if not isinstance(item, str):
-            kind = "null" if item is None else _GO_TYPE_NAMES[type(item)]
+    for name, item in value.items():
+        if item is None:  # Go leaves the string zero-valued
+            value[name] = ""
+        elif not isinstance(item, str):
+            kind = _GO_TYPE_NAMES[type(item)]
             raise CliError(
                 f"failed to unmarshal arguments: json: cannot unmarshal {kind} "
                 "into Go value of type string",
@@ -85,9 +88,12 @@ def _parse_arguments(text: str) -> dict[str, str]:
 def _parse_exp(text: str) -> int:
     reason = "invalid syntax"
     if _INT64.fullmatch(text):
-        number = int(text)
-        if -(1 << 63) <= number < 1 << 63:
-            return number
+        # More than 19 significant digits is out of range; int() on thousands of digits
+        # would raise its own ValueError instead.
+        if len(text.lstrip("+-").lstrip("0")) <= 19:
+            number = int(text)
+            if -(1 << 63) <= number < 1 << 63:
+                return number
         reason = "value out of range"
     raise CliError(
         f'invalid expire time: strconv.ParseInt: parsing "{text}": {reason}', GoCode.SERIALIZATION

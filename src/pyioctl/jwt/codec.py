@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import binascii
 import json
-import re
 from typing import Any, NoReturn
 
+from ..untrusted import UntrustedInputError, finite_float, nesting_exceeds
 from .exceptions import MalformedTokenError
 
 DEFAULT_MAX_TOKEN_SIZE = 8192
@@ -114,24 +114,11 @@ def _no_constants(name: str) -> NoReturn:
     raise _Refused(f"{name} is not JSON")
 
 
-_scan_fast = json.JSONDecoder(parse_constant=_no_constants).scan_once
-_CHECKED = json.JSONDecoder(object_pairs_hook=_unique_members, parse_constant=_no_constants)
-
-
-_JSON_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
-
-
-def _too_deep(text: str) -> bool:
-    depth = 0
-    for match in _JSON_NESTING.finditer(text):
-        char = match.group()
-        if char in "[{":
-            depth += 1
-            if depth > MAX_JSON_DEPTH:
-                return True
-        elif char in "]}":
-            depth -= 1
-    return False
+# finite_float: Python reads 1e999 as infinity, which Go refuses and JSON cannot print.
+_scan_fast = json.JSONDecoder(parse_constant=_no_constants, parse_float=finite_float).scan_once
+_CHECKED = json.JSONDecoder(
+    object_pairs_hook=_unique_members, parse_constant=_no_constants, parse_float=finite_float
+)
 
 
 def parse_object(data: bytes, what: str) -> dict[str, Any]:
@@ -139,8 +126,7 @@ def parse_object(data: bytes, what: str) -> dict[str, Any]:
     more than MAX_JSON_DEPTH levels of nesting."""
     try:
         text = data.decode("utf-8")
-        # Counting brackets is cheap; only a token with many walks its structure.
-        if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _too_deep(text):
+        if nesting_exceeds(text, MAX_JSON_DEPTH):
             raise MalformedTokenError(f"{what} is nested more than {MAX_JSON_DEPTH} levels deep")
         try:
             # The C scanner alone, without the pairs hook (a third of the parse time)
@@ -174,7 +160,7 @@ def _reason(exc: BaseException) -> str:
         return "not UTF-8"
     if isinstance(exc, RecursionError):
         return "nested too deeply"
-    if isinstance(exc, (json.JSONDecodeError, _Refused)):
+    if isinstance(exc, (json.JSONDecodeError, _Refused, UntrustedInputError)):
         return str(exc)
     return "a number has too many digits"  # int()'s limit, whose advice does not apply
 

@@ -13,6 +13,7 @@ from ..durations import parse_duration
 from ..jwt import (
     ANY_ISSUER,
 )
+from ..untrusted import UntrustedInputError, check_yaml
 from .engine import Policy
 from .errors import PolicyError
 from .revocation import RevocationList, issuer_hash
@@ -119,8 +120,13 @@ class PolicyReader:
 
     def read(self) -> Policy:
         try:
+            # PyYAML's composer recurses once per level: RecursionError on [[[…]]].
+            check_yaml(self.text)
             self.loader = yaml.SafeLoader(self.text)
             root = self.loader.get_single_node()
+        except UntrustedInputError as exc:
+            where = f"{self.source}:{exc.line}" if exc.line else self.source
+            raise PolicyError(f"{where}: {exc}", line=exc.line) from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             if mark is not None:
