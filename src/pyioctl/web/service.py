@@ -6,9 +6,9 @@ proxy is holding go through? Its path and method come from ``X-Original-URI`` /
 ``X-Original-Method`` (nginx), else ``X-Forwarded-Uri`` / ``X-Forwarded-Method`` (Traefik),
 else the request's own (Envoy); headers that disagree about them are refused (403
 ``ambiguous_request``), since each proxy passes the other's on from the client. 200
-carries ``X-Auth-Issuer``, ``X-Auth-Subject`` and ``X-Auth-Scope`` for the upstream;
-denials are 401/403 only, because nginx turns any other status of an auth subrequest into
-a 500.
+carries the policy's ``forward_headers`` (by default ``X-Auth-Issuer``, ``X-Auth-Subject``
+and ``X-Auth-Scope``) for the upstream; denials are 401/403 only, because nginx turns any
+other status of an auth subrequest into a 500.
 
 This is a raw ASGI app rather than a framework one: a forward-auth check is a handful of
 header lookups plus ``policy.authorize``, and a framework's routing and request objects
@@ -31,7 +31,7 @@ from typing import Any
 
 from ..errors import PyioctlError
 from ..policy import MAX_MEMO_PATH, Decision, Policy, PolicyError
-from . import bearer_token, denial, header_value
+from . import bearer_token, denial
 from .asgi import request_target
 
 __all__ = ["VerifierApp", "serve"]
@@ -224,6 +224,7 @@ class VerifierApp:
         # Token digest → its response headers and log fields: a pure function of the
         # token, so a repeated token's strings are built once.
         self._identities: dict[str, tuple[list[tuple[bytes, bytes]], str]] = {}
+        self._identities_policy = policy  # whose forward_headers those were built with
         self._denials: dict[tuple[int, str, str, str | None], tuple[Message, Message]] = {}
         self._lines: dict[tuple[str, int, str, str, str], str] = {}
 
@@ -339,16 +340,16 @@ class VerifierApp:
         token = decision.token
         if token is None:
             return _ANONYMOUS
+        if self._identities_policy is not self.policy:
+            self._identities.clear()  # a reloaded policy may forward other claims
+            self._identities_policy = self.policy
         known = self._identities.get(decision.digest)
         if known is not None:
             return known
         issuer = token.issuer_address
-        headers = [
-            (b"content-length", b"0"),
-            (b"x-auth-issuer", issuer.encode()),
-            (b"x-auth-subject", header_value(token.subject).encode()),
-            (b"x-auth-scope", header_value(token.scope).encode()),
-        ]
+        headers = [(b"content-length", b"0")]
+        for name, value in self.policy.forward_headers.values(token):
+            headers.append((name.lower().encode(), value.encode()))
         fields = (
             f'"issuer":"{issuer}","subject":{_json_str(token.subject)},'
             f'"scope":{_json_str(token.scope)}'
