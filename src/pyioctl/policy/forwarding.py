@@ -59,10 +59,17 @@ _URL_SAFE = " !\"#$&'()*+,-./:;<=>?@[\\]^_`{|}~"
 def header_value(text: str) -> str:
     """``text`` as a safe header value: claim strings come from the token's author and
     may hold CR, LF, NUL or non-ASCII, which would split or break a response header. Those
-    are percent-encoded, and so is '%' itself, so the value stays unambiguous."""
-    if text.isascii() and text.isprintable() and "%" not in text:
+    are percent-encoded, and so is '%' itself, so the value stays unambiguous; so are
+    spaces at either end, which HTTP parsers strip (``" admin"`` would arrive as
+    ``admin``). Unquoting the value gives back ``text`` exactly."""
+    if text.isascii() and text.isprintable() and "%" not in text and text.strip(" ") == text:
         return text
-    return quote(text, safe=_URL_SAFE)
+    value = quote(text, safe=_URL_SAFE)
+    body = value.strip(" ")
+    if len(body) == len(value):
+        return value
+    head = len(value) - len(value.lstrip(" "))
+    return "%20" * head + body + "%20" * (len(value) - head - len(body))
 
 
 def check_forward_header(name: object, claim: object) -> str | None:
