@@ -48,7 +48,8 @@ def serve(policy_path: str, listen: str, workers: int) -> None:
 
     Answers nginx auth_request, Traefik forwardAuth, Caddy forward_auth and Envoy ext_authz
     on every path except /healthz and /metrics: 200 with the policy's forward_headers
-    (default X-Auth-Issuer, X-Auth-Subject, X-Auth-Scope) when the policy allows the request, else 401 or 403 with a WWW-Authenticate challenge.
+    (default X-Auth-Issuer, X-Auth-Subject, X-Auth-Scope) when the policy allows the
+    request, else 401 or 403 with a WWW-Authenticate challenge.
     Each decision is logged as one JSON line on stdout; SIGHUP reloads the policy (a bad
     one is refused and the old one kept).
 
