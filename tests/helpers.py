@@ -7,6 +7,7 @@ pycryptodome primitives with a different API (an explicit ``Counter`` object, PB
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -245,3 +246,16 @@ def read_only_dir(path: Path) -> Iterator[None]:
 # The skip reason of every nginx test; conftest counts skips by it for the summary line.
 NGINX_ENABLE = "apt-get install nginx-light"
 NGINX_MISSING = f"nginx not installed: {NGINX_ENABLE}"
+
+
+def signed_claims(key: Any, **claims: Any) -> str:
+    """A token carrying exactly ``claims`` (plus ``iss``) signed by ``key``: jwt.sign only
+    writes ioctl's own claims, and the tests of aud and forwarded claims need others."""
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    claims = {"iss": "0x" + key.public_key.hex(), **claims}
+    body = json.dumps(claims, separators=(",", ":")).encode()
+    signing_input = b64(b'{"alg":"ES256","typ":"JWT"}') + "." + b64(body)
+    return signing_input + "." + b64(key.sign(signing_input.encode()))

@@ -46,6 +46,7 @@ def test_a_well_formed_token_verifies(forge) -> None:
         (jwt.UntrustedIssuerError, "untrusted_issuer"),
         (jwt.InsufficientScopeError, "insufficient_scope"),
         (jwt.WrongSubjectError, "wrong_subject"),
+        (jwt.WrongAudienceError, "wrong_audience"),
     ],
 )
 def test_each_error_has_its_stable_code(error: type[jwt.TokenError], code: str) -> None:
@@ -651,6 +652,60 @@ def test_subject_must_match_exactly(forge) -> None:
     _verify(forge.token(), forge, sub="weather")
     _rejects(jwt.WrongSubjectError, forge.token(), forge, sub="Weather")
     _rejects(jwt.WrongSubjectError, forge.token(forge.claims(sub=forge.DROP)), forge, sub="weather")
+
+
+# --------------------------------------------------------------------------- audience
+
+
+@pytest.mark.parametrize(
+    ("aud", "accepted"),
+    [
+        ("weather-api", "weather-api"),
+        ("weather-api", ["other", "weather-api"]),
+        (["other", "weather-api"], "weather-api"),
+        (["weather-api"], frozenset({"weather-api", "x"})),
+    ],
+)
+def test_an_aud_naming_an_accepted_audience_passes(forge, aud, accepted) -> None:
+    _verify(forge.token(forge.claims(aud=aud)), forge, audience=accepted)
+    _verify(forge.token(forge.claims(aud=aud)), forge, audience=accepted, require_aud=True)
+
+
+@pytest.mark.parametrize(
+    "aud", ["other", ["other", "another"], "Weather-API", "weather-api ", ["weather-apix"]]
+)
+def test_an_aud_naming_no_accepted_audience_is_refused(forge, aud) -> None:
+    token = forge.token(forge.claims(aud=aud))
+    message = _rejects(jwt.WrongAudienceError, token, forge, audience=["weather-api", "x"])
+    assert "other" not in message and "weather" not in message  # the sender's text stays out
+
+
+@pytest.mark.parametrize("aud", ["absent", "", []])
+def test_a_token_without_aud_passes_unless_required(forge, aud) -> None:
+    token = forge.token(forge.claims(aud=forge.DROP if aud == "absent" else aud))
+    _verify(token, forge, audience="weather-api")
+    assert "no audience" in _rejects(
+        jwt.WrongAudienceError, token, forge, audience="weather-api", require_aud=True
+    )
+
+
+def test_aud_is_not_checked_when_no_audience_is_given(forge) -> None:
+    _verify(forge.token(forge.claims(aud="anyone")), forge)
+
+
+def test_aud_is_checked_after_the_signature_and_time(forge, other_key: PrivateKey) -> None:
+    forged = forge.token(forge.claims(aud="other"), key=other_key)
+    _rejects(jwt.BadSignatureError, forged, forge, audience="weather-api")
+    expired = forge.token(forge.claims(aud="other", exp=forge.now - 1))
+    _rejects(jwt.ExpiredTokenError, expired, forge, audience="weather-api")
+
+
+@pytest.mark.parametrize(
+    ("audience", "require_aud"), [([], False), ("", False), ([""], False), (None, True)]
+)
+def test_a_meaningless_audience_requirement_is_a_caller_error(forge, audience, require_aud):
+    with pytest.raises(ValueError):
+        _verify(forge.token(), forge, audience=audience, require_aud=require_aud)
 
 
 # --------------------------------------------------------------------------- the result

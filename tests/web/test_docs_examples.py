@@ -1,5 +1,5 @@
 """The examples of docs/protect-an-api.md, run exactly as published in docs/examples
-(nginx.conf is exercised by test_nginx.py)."""
+(nginx.conf and Caddyfile are exercised by test_nginx.py and test_caddy.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ DOC = EXAMPLES.parent / "protect-an-api.md"
 
 
 @pytest.mark.parametrize(
-    "name", ["policy.yaml", "fastapi_app.py", "flask_app.py", "grpc_server.py", "nginx.conf"]
+    "name",
+    ["policy.yaml", "fastapi_app.py", "flask_app.py", "grpc_server.py", "nginx.conf", "Caddyfile"],
 )
 def test_doc_quotes_each_example_verbatim(name: str) -> None:
     blocks = re.findall(r"```[a-z]*\n(.*?)```", DOC.read_text(), re.DOTALL)

@@ -6,17 +6,15 @@ from __future__ import annotations
 import http.client
 import os
 import pwd
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from .conftest import NGINX, free_port, needs_nginx, run_service
-from .examples import EXAMPLE_KEY, EXAMPLES, POLICY, example_token
+from .examples import EXAMPLE_KEY, EXAMPLES, example_token
+from .proxies import proxy_policy, wait_port
 
 pytestmark = needs_nginx
 
@@ -55,22 +53,10 @@ http {{
 USER = f"user {pwd.getpwuid(os.geteuid()).pw_name};" if os.geteuid() == 0 else ""
 
 
-def wait_port(port: int, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"nginx did not start: {log.read_text()}") from None
-            time.sleep(0.02)
-
-
 @pytest.fixture(scope="module")
 def front(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     tmp = tmp_path_factory.mktemp("nginx")
-    with run_service(POLICY, tmp) as verifier:
+    with run_service(proxy_policy(tmp), tmp) as verifier:
         backend, front_port = free_port(), free_port()
         site = (EXAMPLES / "nginx.conf").read_text()
         for published, actual in (
@@ -92,7 +78,7 @@ def front(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
             stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
-            wait_port(front_port, process, log)
+            wait_port(front_port, process, log, "nginx")
             with httpx.Client(base_url=f"http://127.0.0.1:{front_port}", timeout=5) as client:
                 yield client
         finally:
@@ -109,6 +95,17 @@ def test_allowed_request_reaches_the_api_with_identity(front: httpx.Client) -> N
     assert r.text == (
         f"issuer={EXAMPLE_KEY.address} subject=weather scope=Read uri=/weather/today?units=metric"
     )
+
+
+def test_client_subject_does_not_pass_when_the_token_has_none(front: httpx.Client) -> None:
+    # The verifier answers with an empty X-Auth-Subject, and proxy_set_header with an
+    # empty value sends none: the client's own must not take its place.
+    r = front.get(
+        "/open/x",
+        headers={"Authorization": f"Bearer {example_token(sub='')}", "X-Auth-Subject": "admin"},
+    )
+    assert r.status_code == 200
+    assert r.text == f"issuer={EXAMPLE_KEY.address} subject= scope=Read uri=/open/x"
 
 
 def test_post_with_body_and_create_scope(front: httpx.Client) -> None:

@@ -92,3 +92,38 @@ def test_a_verified_token_repeated_request_is_memoised(app: VerifierApp, sign) -
     call(app, [("Authorization", "Bearer x"), ("X-Original-URI", "/weather/today")])
     call(app, [("X-Original-URI", "/weather/today")])
     assert len(app._lines) == 1
+
+
+def test_a_reloaded_policy_forwards_its_own_headers(
+    app: VerifierApp, sign, issuer: PrivateKey
+) -> None:
+    """The 200 headers of a token are memoised; a new policy must not answer with the old."""
+    token = sign()
+
+    def forwarded() -> dict[bytes, bytes]:
+        sent: list[dict] = []
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/auth",
+            "raw_path": b"/auth",
+            "query_string": b"",
+            "headers": [
+                (b"authorization", f"Bearer {token}".encode()),
+                (b"x-original-uri", b"/weather/today"),
+            ],
+        }
+        asyncio.run(app(scope, None, send))  # type: ignore[arg-type]
+        assert sent[0]["status"] == 200
+        return dict(sent[0]["headers"])
+
+    assert forwarded()[b"x-auth-subject"] == b"weather"
+    assert app.policy_path is not None
+    Path(app.policy_path).write_text(policy_text(issuer, "forward_headers:\n  X-Auth-Who: sub\n"))
+    assert app.reload()
+    headers = forwarded()
+    assert headers[b"x-auth-who"] == b"weather" and b"x-auth-subject" not in headers

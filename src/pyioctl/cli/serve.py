@@ -107,9 +107,10 @@ def serve(
 ) -> None:
     """Verify bearer tokens for a reverse proxy (forward auth).
 
-    Answers nginx auth_request, Traefik forwardAuth and Envoy ext_authz on every path
-    except /healthz and /metrics: 200 with X-Auth-Issuer, X-Auth-Subject and X-Auth-Scope
-    when the policy allows the request, else 401 or 403 with a WWW-Authenticate challenge.
+    Answers nginx auth_request, Traefik forwardAuth, Caddy forward_auth and Envoy ext_authz
+    on every path except /healthz and /metrics: 200 with the policy's forward_headers
+    (default X-Auth-Issuer, X-Auth-Subject, X-Auth-Scope) when the policy allows the
+    request, else 401 or 403 with a WWW-Authenticate challenge.
     Each decision is logged as one JSON line on stdout; SIGHUP reloads the policy (a bad
     one is refused and the old one kept). Every option can also be set from the
     environment variable shown beside it.

@@ -21,6 +21,7 @@ from .exceptions import (
     TokenError,
     UnsupportedAlgorithmError,
     UntrustedIssuerError,
+    WrongAudienceError,
     WrongSubjectError,
 )
 from .issuers import ANY_ISSUER, Issuers, IssuerSpec, parse_issuer
@@ -43,6 +44,7 @@ __all__ = [
     "UntrustedIssuerError",
     "UnverifiedToken",
     "VerifiedToken",
+    "WrongAudienceError",
     "WrongSubjectError",
     "decode",
     "go_duration",

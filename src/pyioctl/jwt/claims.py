@@ -18,6 +18,7 @@ from .exceptions import (
     InsufficientScopeError,
     MalformedTokenError,
     NotYetValidError,
+    WrongAudienceError,
     WrongSubjectError,
 )
 
@@ -171,3 +172,27 @@ def check_subject(subject: str, expected: str) -> None:
     # The token's own subject stays out of the message: it is the sender's text.
     if subject != expected:
         raise WrongSubjectError("token subject is not the expected one")
+
+
+def audiences(audience: str | Iterable[str]) -> frozenset[str]:
+    """The audiences a caller accepts, as a set; an empty one is always a caller's mistake."""
+    wanted = frozenset((audience,) if isinstance(audience, str) else audience)
+    if not wanted or not all(isinstance(a, str) and a for a in wanted):
+        raise ValueError("audience must name at least one non-empty string")
+    return wanted
+
+
+def check_audience(aud: Any, accepted: frozenset[str], required: bool) -> None:
+    """``aud`` (already type-checked: absent, a string or a list of strings) must name one
+    of ``accepted``. An empty ``aud`` names nobody and counts as absent, as in Go's
+    ``VerifyAudience``; the token's own values stay out of the messages."""
+    if not aud:
+        if required:
+            raise WrongAudienceError("token has no audience (aud) and one is required")
+        return
+    if isinstance(aud, str):
+        if aud in accepted:
+            return
+    elif not accepted.isdisjoint(aud):
+        return
+    raise WrongAudienceError("token audience (aud) does not name this service")

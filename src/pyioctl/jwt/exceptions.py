@@ -69,3 +69,10 @@ class WrongSubjectError(TokenError):
     """The token's ``sub`` is not the one the caller expects."""
 
     code = "wrong_subject"
+
+
+class WrongAudienceError(TokenError):
+    """The token's ``aud`` names none of the audiences the caller accepts, or the caller
+    requires an ``aud`` and the token has none."""
+
+    code = "wrong_audience"

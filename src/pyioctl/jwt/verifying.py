@@ -7,7 +7,7 @@ Order, and why:
    untrusted token never costs an ECDSA verification;
 3. the signature: before any time or scope claim, so a forged token is always reported
    as ``bad_signature`` and never as ``expired`` (the claims of a forgery mean nothing);
-4. time, then scope and subject.
+4. time, audience, then scope and subject.
 """
 
 from __future__ import annotations
@@ -22,7 +22,14 @@ from typing import Any
 
 from ..keys import PublicKey, is_low_s
 from . import codec
-from .claims import check_scope, check_subject, check_times, read_registered
+from .claims import (
+    audiences,
+    check_audience,
+    check_scope,
+    check_subject,
+    check_times,
+    read_registered,
+)
 from .exceptions import (
     GO_BAD_SIGNATURE,
     BadSignatureError,
@@ -142,6 +149,8 @@ def verify(
     require_exp: bool = False,
     strict: bool = False,
     max_size: int = codec.DEFAULT_MAX_TOKEN_SIZE,
+    audience: str | Iterable[str] | None = None,
+    require_aud: bool = False,
 ) -> VerifiedToken:
     """Verify a token or raise the TokenError subclass that says why not.
 
@@ -150,10 +159,15 @@ def verify(
     ``now`` defaults to the current Unix time; ``leeway`` seconds apply to exp, iat and
     nbf; ``scope`` rights (space-separated or a list) must all be granted, any case;
     ``sub`` must equal the subject; ``max_lifetime`` caps exp - iat; ``strict`` refuses
-    high-S signatures.
+    high-S signatures. ``audience`` (one or several): a token that carries ``aud`` must
+    name one of them, and with ``require_aud`` a token without ``aud`` is refused.
     """
     if leeway < 0:
         raise ValueError("leeway must not be negative")
+    if audience is not None:
+        accepted = audiences(audience)
+    elif require_aud:
+        raise ValueError("require_aud needs the audience to compare aud with")
     trusted = trusted_hashes(issuers)
     header_segment, payload, signature, signing_input = codec.split(token, max_size)
     members = _accepted_header(header_segment)
@@ -171,6 +185,8 @@ def verify(
     now = int(time.time()) if now is None else int(now)
     try:
         check_times(exp, iat, nbf, now, leeway, require_exp, max_lifetime)
+        if audience is not None:
+            check_audience(claims.get("aud"), accepted, require_aud)
         if scope is not None:
             check_scope(token_scope, scope)
         if sub is not None:

@@ -9,7 +9,7 @@ import threading
 import time
 import warnings
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from ..jwt import (
@@ -20,9 +20,11 @@ from ..jwt import (
     scope_rights,
     verify,
 )
+from ..jwt.claims import audiences
 from .decision import Decision, check_rights, token_digest, twin_token
 from .errors import PolicyError, PolicyWarning
 from .memo import ENTRY_OVERHEAD, TOKEN_OVERHEAD, ByteMemo
+from .forwarding import ForwardHeaders
 from .revocation import RevocationList, issuer_hash
 from .routes import Route, canonical_path
 
@@ -94,6 +96,9 @@ class Policy:
         cache_size: int = DEFAULT_CACHE_SIZE,
         cache_bytes: int = DEFAULT_CACHE_BYTES,
         source: str | None = None,
+        audience: str | Iterable[str] | None = None,
+        require_aud: bool = False,
+        forward_headers: Mapping[str, str] | None = None,
     ) -> None:
         self.warnings: list[str] = []
         if issuers is ANY_ISSUER:
@@ -117,6 +122,21 @@ class Policy:
             raise PolicyError("cache_size must be >= 0")
         if cache_bytes < 0:
             raise PolicyError("cache_bytes must be >= 0")
+        self.audience: frozenset[str] | None = None
+        if audience is not None:
+            try:
+                self.audience = audiences(audience)
+            except ValueError as exc:
+                raise PolicyError(str(exc), key="audience") from None
+        elif require_aud:
+            raise PolicyError(
+                "require_aud needs an audience list to compare aud with", key="require_aud"
+            )
+        self.require_aud = require_aud
+        # Which claims an allowed request carries to the upstream (verifier service).
+        self.forward_headers = ForwardHeaders(forward_headers)
+        for message in self.forward_headers.warnings:
+            self._warn(message)
         self.routes = tuple(routes)
         self.default_allow = default == "allow"
         self.leeway = int(leeway)
@@ -247,6 +267,8 @@ class Policy:
                 leeway=self.leeway,
                 max_lifetime=self.max_lifetime,
                 require_exp=self.require_exp,
+                audience=self.audience,
+                require_aud=self.require_aud,
             )
         except TokenError as exc:
             failure = Decision(False, 401, exc.code, exc.message, None, digest, issuer=exc.issuer)

@@ -16,6 +16,7 @@ from ..jwt import (
 from ..untrusted import UntrustedInputError, check_yaml
 from .engine import Policy
 from .errors import PolicyError
+from .forwarding import ForwardHeaders
 from .revocation import RevocationList, issuer_hash
 from .routes import Route
 
@@ -65,6 +66,9 @@ _TOP_KEYS = (
     "revoked",
     "cache_size",
     "cache_bytes",
+    "audience",
+    "require_aud",
+    "forward_headers",
 )
 _ROUTE_KEYS = ("path", "subject", "scopes")
 _REVOKED_KEYS = ("file", "revoked_before")
@@ -155,8 +159,13 @@ class PolicyReader:
         ):
             if name in top:
                 kwargs[name] = self.scalar(top[name][1], name, convert)
-        if "require_exp" in top:
-            kwargs["require_exp"] = self.scalar(top["require_exp"][1], "require_exp", _boolean)
+        for name in ("require_exp", "require_aud"):
+            if name in top:
+                kwargs[name] = self.scalar(top[name][1], name, _boolean)
+        if "audience" in top:
+            kwargs["audience"] = self.audience(top["audience"][1])
+        if "forward_headers" in top:
+            kwargs["forward_headers"] = self.forward_headers(top["forward_headers"][1])
         if "default" in top:
             kwargs["default"] = self.scalar(top["default"][1], "default", _allow_deny)
         if "revoked" in top:
@@ -224,6 +233,27 @@ class PolicyReader:
                 raise self.fail(vnode, label, "expected a scope name (or null to forbid)")
             out[method] = scope.strip() if scope is not None else None
         return out
+
+    def audience(self, node: yaml.Node) -> list[str]:
+        if isinstance(node, yaml.ScalarNode):
+            return [self.scalar(node, "audience", _string)]
+        if not isinstance(node, yaml.SequenceNode) or not node.value:
+            raise self.fail(node, "audience", "expected a non-empty list of audiences")
+        return [self.scalar(item, f"audience[{i}]", _string) for i, item in enumerate(node.value)]
+
+    def forward_headers(self, node: yaml.Node) -> dict[str, str]:
+        entry = self.mapping(node, "forward_headers", None)
+        headers = {
+            name: self.scalar(vnode, f"forward_headers.{name}", _string)
+            for name, (_, vnode) in entry.items()
+        }
+        try:
+            ForwardHeaders(headers)  # checked here to name the line of the culprit
+        except PolicyError as exc:
+            key = exc.key or "forward_headers"
+            culprit = entry.get(key.removeprefix("forward_headers."), (node,))[0]
+            raise self.fail(culprit, key, exc.message) from None
+        return headers
 
     def revoked(self, node: yaml.Node) -> RevocationList:
         entry = self.mapping(node, "revoked", _REVOKED_KEYS)

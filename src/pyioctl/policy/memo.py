@@ -47,11 +47,14 @@ class ByteMemo(Generic[K, V]):
         if nbytes > self.max_bytes:
             return
         if self.size + nbytes > self.max_bytes:
-            self._data.clear()
-            self.size = 0
+            self.clear()
         if key not in self._data:
             self.size += nbytes
         self._data[key] = value
+
+    def clear(self) -> None:
+        self._data.clear()
+        self.size = 0
 
     def items(self) -> ItemsView[K, V]:
         return self._data.items()

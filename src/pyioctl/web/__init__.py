@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from urllib.parse import quote
 
 from ..policy import UNSAFE_PATH, Decision
+from ..policy.forwarding import header_value
 
 __all__ = ["BAD_TARGET", "app_decision", "bearer_token", "challenge", "denial", "header_value"]
 
@@ -88,12 +88,3 @@ def denial(decision: Decision) -> tuple[list[tuple[str, str]], bytes]:
         ("Content-Length", str(len(body))),
     ]
     return headers, body
-
-
-def header_value(text: str) -> str:
-    """``text`` as a safe header value: claim strings come from the token's author and
-    may hold CR, LF or non-ASCII, which would split or break a response header. Those are
-    percent-encoded, and so is '%' itself, so the value stays unambiguous."""
-    if text.isascii() and text.isprintable() and "%" not in text:
-        return text
-    return quote(text, safe=" !\"#$&'()*+,-./:;<=>?@[\\]^_`{|}~")

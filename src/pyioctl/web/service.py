@@ -6,9 +6,9 @@ proxy is holding go through? Its path and method come from ``X-Original-URI`` /
 ``X-Original-Method`` (nginx), else ``X-Forwarded-Uri`` / ``X-Forwarded-Method`` (Traefik),
 else the request's own (Envoy); headers that disagree about them are refused (403
 ``ambiguous_request``), since each proxy passes the other's on from the client. 200
-carries ``X-Auth-Issuer``, ``X-Auth-Subject`` and ``X-Auth-Scope`` for the upstream;
-denials are 401/403 only, because nginx turns any other status of an auth subrequest into
-a 500.
+carries the policy's ``forward_headers`` (by default ``X-Auth-Issuer``, ``X-Auth-Subject``
+and ``X-Auth-Scope``) for the upstream; denials are 401/403 only, because nginx turns any
+other status of an auth subrequest into a 500.
 
 This is a raw ASGI app rather than a framework one: a forward-auth check is a handful of
 header lookups plus ``policy.authorize``, and a framework's routing and request objects
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from ..policy import MAX_MEMO_PATH, Decision, Policy, PolicyError
 from ..policy.memo import ByteMemo
-from . import bearer_token, header_value
+from . import bearer_token
 from .accesslog import JsonLog, decision_fields
 from .asgi import request_target
 from .asgi_types import Message, Receive, Scope, Send, denial_messages
@@ -97,6 +97,8 @@ class VerifierApp:
             ByteMemo(DENIAL_MEMO_BYTES)
         )
         self._lines: ByteMemo[tuple[str, int, str, str, str], str] = ByteMemo(LINE_MEMO_BYTES)
+
+        self._identities_policy = policy  # whose forward_headers those were built with
 
     def load_policy(self) -> Policy | None:
         """The policy file's current contents, or None after logging and counting the
@@ -214,16 +216,16 @@ class VerifierApp:
             if decision.issuer is None:
                 return _ANONYMOUS
             return _ANONYMOUS[0], f'"issuer":"{decision.issuer}","subject":null,"scope":null'
+        if self._identities_policy is not self.policy:
+            self._identities.clear()  # a reloaded policy may forward other claims
+            self._identities_policy = self.policy
         known = self._identities.get(decision.digest)
         if known is not None:
             return known
         issuer = token.issuer_address
-        headers = [
-            (b"content-length", b"0"),
-            (b"x-auth-issuer", issuer.encode()),
-            (b"x-auth-subject", header_value(token.subject).encode()),
-            (b"x-auth-scope", header_value(token.scope).encode()),
-        ]
+        headers = [(b"content-length", b"0")]
+        for name, value in self.policy.forward_headers.values(token):
+            headers.append((name.lower().encode(), value.encode()))
         fields = (
             f'"issuer":"{issuer}","subject":{_json_str(token.subject)},'
             f'"scope":{_json_str(token.scope)}'
@@ -231,7 +233,8 @@ class VerifierApp:
         # Cleared when full rather than LRU: it only saves rebuilding a few strings. An
         # entry is as large as the token's claims, and only tokens of trusted issuers get
         # here.
-        self._identities.put(decision.digest, (headers, fields), 2 * len(fields) + 200)
+        charge = 2 * len(fields) + sum(len(name) + len(value) for name, value in headers)
+        self._identities.put(decision.digest, (headers, fields), charge)
         return headers, fields
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
