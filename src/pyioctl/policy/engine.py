@@ -172,8 +172,28 @@ class Policy:
         if self.revoked.is_revoked(entry.digests, verified):
             return Decision(False, 401, "revoked", "token has been revoked", None, entry.digest)
         decision = check_rights(verified, entry.digest, entry.scopes, route.subject, required)
+        if route.one_time and decision.allowed:
+            # Never remembered: once is once.
+            return self._use_once(verified, entry.digest, decision)
         entry.remember(method, path, decision)
         return decision
+
+    def _use_once(self, verified: VerifiedToken, digest: str, allowed: Decision) -> Decision:
+        jti = verified.claims.get("jti")
+        if not isinstance(jti, str) or not jti:
+            return Decision(
+                False, 401, "jti_required", "this route needs a one-time token with a jti",
+                None, digest,
+            )  # fmt: skip
+        first = self.revoked.use_once(verified)
+        if first is None:  # fail closed: a replay cannot be ruled out
+            return Decision(
+                False, 401, "replay_check_unavailable", "one-time tokens cannot be checked now",
+                None, digest,
+            )  # fmt: skip
+        if not first:
+            return Decision(False, 401, "replayed", "token has already been used", None, digest)
+        return allowed
 
     def _cached(self, token: str, now: int) -> _CacheEntry | None:
         """The cache entry of a token still inside its validity window, refreshed as used."""

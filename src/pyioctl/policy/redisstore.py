@@ -1,0 +1,175 @@
+"""Revocations shared by every replica through Redis: a set of digests, a pub/sub channel
+announcing each new one, and ``SET NX`` keys for one-time tokens.
+
+Each process keeps a local copy of the set, so a request never waits for Redis: a
+background thread subscribes to the channel, then reads the whole set (in that order, so
+nothing published in between is missed), and adds what it hears. When Redis goes away
+the copy stays as it was (nothing is un-revoked by an outage), ``up`` turns False and one
+log line says so; the thread reconnects by itself, writes back what it knows (a Redis
+restarted without persistence comes back empty) and reads the set again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from ..errors import PyioctlError
+from .errors import PolicyError
+
+log = logging.getLogger("pyioctl.policy")
+
+RECONNECT_DELAY = 0.2
+_SOCKET_TIMEOUT = 0.5
+
+
+def _redis() -> Any:
+    try:
+        import redis
+    except ImportError:
+        raise PyioctlError(
+            "revocation in Redis needs the redis client: pip install 'pyioctl[redis]'",
+            code="missing_dependency",
+        ) from None
+    return redis
+
+
+class RedisStore:
+    """The Redis side of a :class:`~.revocation.RevocationList`; ``key`` names the set and
+    the channel, and prefixes the one-time-token keys."""
+
+    def __init__(self, url: str, key: str = "ioctl:revoked") -> None:
+        redis = _redis()
+        try:
+            redis.connection.parse_url(url)
+        except ValueError as exc:
+            raise PolicyError(f"redis URL {url!r}: {exc}") from None
+        self.url = url
+        self.key = key
+        self.known: frozenset[str] = frozenset()
+        self.up = False
+        self._owner: Any = None
+        self._pid: int | None = None
+        self._client_pid: int | None = None
+        self._client: Any = None
+        self._was_up: bool | None = None
+
+    def __repr__(self) -> str:
+        return f"RedisStore({self.url!r}, {self.key!r})"
+
+    def client(self) -> Any:
+        """A client of this process (sockets are never shared across a fork)."""
+        if self._client_pid != os.getpid():
+            self._client = _redis().Redis.from_url(
+                self.url,
+                socket_timeout=_SOCKET_TIMEOUT,
+                socket_connect_timeout=_SOCKET_TIMEOUT,
+                decode_responses=True,
+            )
+            self._client_pid = os.getpid()
+        return self._client
+
+    # -- the local copy ---------------------------------------------------------------------
+
+    def attach(self, owner: Any) -> None:
+        """Read the set once now, so the first request already sees it."""
+        self._owner = owner
+        try:
+            self._learn(self.client().smembers(self.key))
+            self._mark(True)
+        except _redis().RedisError as exc:
+            self._mark(False, exc)
+
+    def _learn(self, digests: Iterable[str]) -> None:
+        fresh = frozenset(d.lower() for d in digests if len(d) == 64) - self.known
+        if fresh:
+            self.known = self.known | fresh
+            self._owner.add(fresh)
+
+    def _mark(self, up: bool, error: object = None) -> None:
+        self.up = up
+        if up == self._was_up:
+            return
+        if up and self._was_up is not None:
+            log.warning("revocation store %s is back: %d revoked tokens", self.url, len(self.known))
+        elif not up:
+            log.warning(
+                "revocation store %s is down (%s); keeping the last-known %d revoked tokens",
+                self.url, error, len(self._owner) if self._owner is not None else 0,
+            )  # fmt: skip
+        self._was_up = up
+
+    def ensure_running(self) -> None:
+        """Start this process's listener (once per process: a fork does not copy threads)."""
+        if self._pid == os.getpid():
+            return
+        self._pid = os.getpid()
+        threading.Thread(target=self._listen, name="pyioctl-revocations", daemon=True).start()
+
+    def _listen(self) -> None:
+        redis = _redis()
+        lost = False
+        while True:
+            client = None
+            try:
+                client = redis.Redis.from_url(
+                    self.url,
+                    socket_connect_timeout=_SOCKET_TIMEOUT,
+                    socket_keepalive=True,
+                    health_check_interval=1,
+                    decode_responses=True,
+                )
+                pubsub = client.pubsub(ignore_subscribe_messages=True)
+                pubsub.subscribe(self.key)
+                if lost and self._owner is not None and len(self._owner):
+                    # A Redis restarted without its data must not forget revocations.
+                    client.sadd(self.key, *self._owner.digests)
+                self._learn(client.smembers(self.key))
+                self._mark(True)
+                lost = False
+                while True:
+                    message = pubsub.get_message(timeout=1.0)
+                    if message is not None and message.get("type") == "message":
+                        self._learn([message["data"]])
+            except (redis.RedisError, OSError, ValueError) as exc:
+                lost = True
+                self._mark(False, exc)
+                time.sleep(RECONNECT_DELAY)
+            finally:
+                if client is not None:
+                    with contextlib.suppress(Exception):  # closing a dead connection
+                        client.close()
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def revoke(self, digests: Iterable[str]) -> None:
+        """Add ``digests`` to the set and announce each to every listening replica."""
+        pipe = self.client().pipeline()
+        for digest in digests:
+            pipe.sadd(self.key, digest)
+            pipe.publish(self.key, digest)
+        pipe.execute()
+
+    def members(self) -> set[str]:
+        return set(self.client().smembers(self.key))
+
+    def use_once(self, token: Any) -> bool | None:
+        """SET NX of the token's issuer and ``jti``, expiring with the token."""
+        jti = token.claims.get("jti")
+        name = hashlib.sha256(f"{token.issuer}\0{jti}".encode()).hexdigest()
+        exp = token.claims.get("exp")
+        try:
+            if isinstance(exp, int) and exp > time.time():
+                ok = self.client().set(f"{self.key}:jti:{name}", "1", nx=True, exat=exp)
+            else:
+                ok = self.client().set(f"{self.key}:jti:{name}", "1", nx=True)
+        except _redis().RedisError as exc:
+            self._mark(False, exc)
+            return None
+        return bool(ok)
