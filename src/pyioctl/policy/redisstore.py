@@ -17,7 +17,8 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterable
+import weakref
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..errors import PyioctlError
@@ -27,6 +28,12 @@ log = logging.getLogger("pyioctl.policy")
 
 RECONNECT_DELAY = 0.2
 _SOCKET_TIMEOUT = 0.5
+
+
+class StoreError(PyioctlError):
+    """The shared revocation store cannot be read or written."""
+
+    code = "revocation_store"
 
 
 def _redis() -> Any:
@@ -54,7 +61,9 @@ class RedisStore:
         self.key = key
         self.known: frozenset[str] = frozenset()
         self.up = False
-        self._owner: Any = None
+        # Weak: a replaced policy's list goes away, and its listener with it.
+        self._owner: Callable[[], Any] = lambda: None
+        self._synced = threading.Event()
         self._pid: int | None = None
         self._client_pid: int | None = None
         self._client: Any = None
@@ -79,7 +88,7 @@ class RedisStore:
 
     def attach(self, owner: Any) -> None:
         """Read the set once now, so the first request already sees it."""
-        self._owner = owner
+        self._owner = weakref.ref(owner)
         try:
             self._learn(self.client().smembers(self.key))
             self._mark(True)
@@ -88,9 +97,10 @@ class RedisStore:
 
     def _learn(self, digests: Iterable[str]) -> None:
         fresh = frozenset(d.lower() for d in digests if len(d) == 64) - self.known
-        if fresh:
+        owner = self._owner()
+        if fresh and owner is not None:
             self.known = self.known | fresh
-            self._owner.add(fresh)
+            owner.add(fresh)
 
     def _mark(self, up: bool, error: object = None) -> None:
         self.up = up
@@ -101,21 +111,24 @@ class RedisStore:
         elif not up:
             log.warning(
                 "revocation store %s is down (%s); keeping the last-known %d revoked tokens",
-                self.url, error, len(self._owner) if self._owner is not None else 0,
+                self.url, error, len(self._owner() or ()),
             )  # fmt: skip
         self._was_up = up
 
     def ensure_running(self) -> None:
-        """Start this process's listener (once per process: a fork does not copy threads)."""
+        """Start this process's listener (once per process: a fork does not copy threads),
+        and give it a moment to read the set, which may have grown since :meth:`attach`."""
         if self._pid == os.getpid():
             return
         self._pid = os.getpid()
+        self._synced.clear()
         threading.Thread(target=self._listen, name="pyioctl-revocations", daemon=True).start()
+        self._synced.wait(2 * _SOCKET_TIMEOUT)
 
     def _listen(self) -> None:
         redis = _redis()
         lost = False
-        while True:
+        while self._owner() is not None:
             client = None
             try:
                 client = redis.Redis.from_url(
@@ -127,19 +140,23 @@ class RedisStore:
                 )
                 pubsub = client.pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(self.key)
-                if lost and self._owner is not None and len(self._owner):
+                owner = self._owner()
+                if lost and owner is not None and len(owner):
                     # A Redis restarted without its data must not forget revocations.
-                    client.sadd(self.key, *self._owner.digests)
+                    client.sadd(self.key, *owner.digests)
+                del owner
                 self._learn(client.smembers(self.key))
                 self._mark(True)
+                self._synced.set()
                 lost = False
-                while True:
+                while self._owner() is not None:
                     message = pubsub.get_message(timeout=1.0)
                     if message is not None and message.get("type") == "message":
                         self._learn([message["data"]])
             except (redis.RedisError, OSError, ValueError) as exc:
                 lost = True
                 self._mark(False, exc)
+                self._synced.set()
                 time.sleep(RECONNECT_DELAY)
             finally:
                 if client is not None:
@@ -154,10 +171,16 @@ class RedisStore:
         for digest in digests:
             pipe.sadd(self.key, digest)
             pipe.publish(self.key, digest)
-        pipe.execute()
+        try:
+            pipe.execute()
+        except _redis().RedisError as exc:
+            raise StoreError(f"cannot reach Redis at {self.url}: {exc}") from None
 
     def members(self) -> set[str]:
-        return set(self.client().smembers(self.key))
+        try:
+            return set(self.client().smembers(self.key))
+        except _redis().RedisError as exc:
+            raise StoreError(f"cannot reach Redis at {self.url}: {exc}") from None
 
     def use_once(self, token: Any) -> bool | None:
         """SET NX of the token's issuer and ``jti``, expiring with the token."""

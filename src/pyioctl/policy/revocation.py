@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import math
 import os
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import PyioctlError
+from ..fsutil import atomic_write
 from ..jwt import (
     VerifiedToken,
     parse_issuer,
@@ -200,6 +202,27 @@ class RevocationList:
         self._rebuild()
         log.info("settled %s: %d revoked tokens", self.path, len(self._digests))
 
+    def record(self, digests: Iterable[str]) -> None:
+        """Revoke ``digests`` in every store this list reads: Redis first (every replica
+        hears of it at once), then the file, appended atomically."""
+        digests = [d.lower() for d in digests]
+        if self.store is not None:
+            self.store.revoke(digests)
+        if self.path is not None:
+            append_digests(self.path, digests)
+
+    def entries(self) -> dict[str, list[str]]:
+        """Each revoked digest → the stores naming it (``file``, ``redis``), as stored now."""
+        out: dict[str, list[str]] = {}
+        if self.path is not None:
+            text, _ = self._read()
+            for digest in sorted(parse_digests(text, self.path)):
+                out.setdefault(digest, []).append("file")
+        if self.store is not None:
+            for digest in sorted(self.store.members()):
+                out.setdefault(digest, []).append("redis")
+        return out
+
     def use_once(self, token: VerifiedToken) -> bool | None:
         """Claim a one-time token's ``jti`` across replicas: True the first time, False on
         a replay, None when it cannot be known (no shared store reachable)."""
@@ -221,3 +244,42 @@ class RevocationList:
         cutoff = self.before.get(token.public_key.hash160)
         # A token without iat (issued_at 0) cannot prove it was issued after the cut-off.
         return cutoff is not None and token.issued_at < cutoff
+
+
+def append_digests(path: str | os.PathLike[str], digests: Iterable[str]) -> list[str]:
+    """Add the ``digests`` a revocation file lacks (temp file, fsync, rename), under an
+    exclusive lock so two writers never lose each other's line; returns those added."""
+    target = Path(path)
+    while True:
+        try:
+            fd = os.open(target, os.O_RDONLY)
+        except FileNotFoundError:
+            return _append(target, b"", digests)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                current = os.stat(target).st_ino
+            except FileNotFoundError:
+                current = None
+            # Another writer renamed its file in while this one waited: lock that one.
+            if current == os.fstat(fd).st_ino:
+                with os.fdopen(os.dup(fd), "rb") as fh:
+                    return _append(target, fh.read(), digests)
+        finally:
+            os.close(fd)
+
+
+def _append(target: Path, data: bytes, digests: Iterable[str]) -> list[str]:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PolicyError(f"{target}: cannot read revocation file: {exc}") from None
+    present = parse_digests(text, target)
+    added = [d for d in dict.fromkeys(digests) if d not in present]
+    if added:
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        if text and not text.endswith("\n"):
+            text += "\n"
+        text += "".join(f"{d}  # revoked {stamp}\n" for d in added)
+        atomic_write(target, text.encode(), mode=0o644, keep_existing_mode=True)
+    return added

@@ -107,6 +107,13 @@ class _Metrics:
         ]
         for result, count in self.reloads.items():
             lines.append(f'pyioctl_policy_reloads_total{{result="{result}"}} {count}')
+        up = policy.revoked.store_up
+        if up is not None:
+            lines += [
+                "# HELP pyioctl_revocation_store_up Whether the revocation store (Redis) answers.",
+                "# TYPE pyioctl_revocation_store_up gauge",
+                f"pyioctl_revocation_store_up {int(up)}",
+            ]
         return ("\n".join(lines) + "\n").encode()
 
 
