@@ -47,6 +47,15 @@ def _redis() -> Any:
     return redis
 
 
+def _after_fork() -> None:
+    for store in list(_STORES):
+        store._running = False
+
+
+_STORES: weakref.WeakSet[RedisStore] = weakref.WeakSet()
+os.register_at_fork(after_in_child=_after_fork)
+
+
 class RedisStore:
     """The Redis side of a :class:`~.revocation.RevocationList`; ``key`` names the set and
     the channel, and prefixes the one-time-token keys."""
@@ -64,7 +73,7 @@ class RedisStore:
         # Weak: a replaced policy's list goes away, and its listener with it.
         self._owner: Callable[[], Any] = lambda: None
         self._synced = threading.Event()
-        self._pid: int | None = None
+        self._running = False  # this process's listener; reset in a forked child
         self._client_pid: int | None = None
         self._client: Any = None
         self._was_up: bool | None = None
@@ -118,9 +127,11 @@ class RedisStore:
     def ensure_running(self) -> None:
         """Start this process's listener (once per process: a fork does not copy threads),
         and give it a moment to read the set, which may have grown since :meth:`attach`."""
-        if self._pid == os.getpid():
+        # Called on every request: an attribute test, not a getpid() system call.
+        if self._running:
             return
-        self._pid = os.getpid()
+        self._running = True
+        _STORES.add(self)
         self._synced.clear()
         threading.Thread(target=self._listen, name="pyioctl-revocations", daemon=True).start()
         self._synced.wait(2 * _SOCKET_TIMEOUT)
