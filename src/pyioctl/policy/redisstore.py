@@ -196,7 +196,8 @@ class RedisStore:
     def use_once(self, token: Any) -> bool | None:
         """SET NX of the token's issuer and ``jti``, expiring with the token."""
         jti = token.claims.get("jti")
-        name = hashlib.sha256(f"{token.issuer}\0{jti}".encode()).hexdigest()
+        # By account, not by how the token spells its issuer.
+        name = hashlib.sha256(token.public_key.hash160 + b"\0" + jti.encode()).hexdigest()
         exp = token.claims.get("exp")
         try:
             if isinstance(exp, int) and exp > time.time():
