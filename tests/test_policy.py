@@ -300,7 +300,8 @@ def test_require_for_per_endpoint_checks(issuer: PrivateKey) -> None:
 def test_revoked_digest_file_reloads_on_change(issuer: PrivateKey, tmp_path: Path) -> None:
     revoked = tmp_path / "revoked.txt"
     revoked.write_text("# none yet\n")
-    policy = weather_policy(issuer, revoked=RevocationList(revoked, check_interval=0))
+    revocations = RevocationList(revoked, check_interval=0, settle=0)
+    policy = weather_policy(issuer, revoked=revocations)
     tok = token(issuer)
     assert policy.authorize(tok, "GET", "/weather", NOW).allowed  # now cached
     revoked.write_text(f"{token_digest(tok).upper()}  leaked in a ticket\n")
@@ -312,6 +313,8 @@ def test_revoked_digest_file_reloads_on_change(issuer: PrivateKey, tmp_path: Pat
     revoked.unlink()
     assert policy.authorize(tok, "GET", "/weather", NOW).reason == "revoked"
     revoked.write_text("")
+    # Removals wait for the file to settle (here 0 s: one more look at an unchanged file).
+    assert policy.authorize(tok, "GET", "/weather", NOW).reason == "revoked"
     assert policy.authorize(tok, "GET", "/weather", NOW).allowed
 
 

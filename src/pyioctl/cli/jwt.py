@@ -19,6 +19,7 @@ from ..hdwallet import is_hdw_signer
 from .app import App, pass_app
 from .base import IoctlGroup
 from .output import CliError, GoCode, wrapped
+from .revoke import revoke
 from .serve import serve
 from .signer import unlock_signer
 
@@ -40,6 +41,7 @@ def jwt() -> None:
 
 # The server itself is imported only when `serve` runs.
 jwt.add_command(serve)
+jwt.add_command(revoke)
 
 
 class _Duration(click.ParamType):

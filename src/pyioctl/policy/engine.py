@@ -23,8 +23,8 @@ from ..jwt import (
 from ..jwt.claims import audiences
 from .decision import Decision, check_rights, token_digest, twin_token
 from .errors import PolicyError, PolicyWarning
-from .memo import ENTRY_OVERHEAD, TOKEN_OVERHEAD, ByteMemo
 from .forwarding import ForwardHeaders
+from .memo import ENTRY_OVERHEAD, TOKEN_OVERHEAD, ByteMemo
 from .revocation import RevocationList, issuer_hash
 from .routes import Route, canonical_path
 
@@ -223,6 +223,9 @@ class Policy:
         if self.revoked.is_revoked(entry.digests, verified):
             return Decision(False, 401, "revoked", "token has been revoked", None, entry.digest)
         decision = check_rights(verified, entry.digest, entry.scopes, route.subject, required)
+        if route.one_time and decision.allowed:
+            # Never remembered: once is once.
+            return self._use_once(verified, entry.digest, decision)
         added = entry.remember(method, path, decision)
         if added:
             with self._lock:
@@ -230,6 +233,23 @@ class Policy:
                     self._cache_used += added
                     self._evict()
         return decision
+
+    def _use_once(self, verified: VerifiedToken, digest: str, allowed: Decision) -> Decision:
+        jti = verified.claims.get("jti")
+        if not isinstance(jti, str) or not jti:
+            return Decision(
+                False, 401, "jti_required", "this route needs a one-time token with a jti",
+                None, digest,
+            )  # fmt: skip
+        first = self.revoked.use_once(verified)
+        if first is None:  # fail closed: a replay cannot be ruled out
+            return Decision(
+                False, 401, "replay_check_unavailable", "one-time tokens cannot be checked now",
+                None, digest,
+            )  # fmt: skip
+        if not first:
+            return Decision(False, 401, "replayed", "token has already been used", None, digest)
+        return allowed
 
     def _evict(self) -> None:
         """Drop least recently used tokens until both bounds hold; under ``_lock``."""

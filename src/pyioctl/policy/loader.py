@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from ..durations import parse_duration
+from ..errors import PyioctlError
 from ..jwt import (
     ANY_ISSUER,
 )
@@ -70,8 +71,8 @@ _TOP_KEYS = (
     "require_aud",
     "forward_headers",
 )
-_ROUTE_KEYS = ("path", "subject", "scopes")
-_REVOKED_KEYS = ("file", "revoked_before")
+_ROUTE_KEYS = ("path", "subject", "scopes", "one_time")
+_REVOKED_KEYS = ("file", "redis", "key", "revoked_before")
 
 
 class PolicyReader:
@@ -170,6 +171,11 @@ class PolicyReader:
             kwargs["default"] = self.scalar(top["default"][1], "default", _allow_deny)
         if "revoked" in top:
             kwargs["revoked"] = self.revoked(top["revoked"][1])
+        once = next((r for r in kwargs["routes"] if r.one_time), None)
+        if once is not None and getattr(kwargs.get("revoked"), "store", None) is None:
+            raise self.fail(
+                top["routes"][1], "routes.one_time", "one-time routes need revoked.redis"
+            )
         try:
             return Policy(**kwargs)
         except PolicyError as exc:
@@ -209,8 +215,11 @@ class PolicyReader:
             scopes = None
             if "scopes" in entry:
                 scopes = self.scopes(entry["scopes"][1], f"{key}.scopes")
+            one_time = False
+            if "one_time" in entry:
+                one_time = self.scalar(entry["one_time"][1], f"{key}.one_time", _boolean)
             try:
-                routes.append(Route(path, subject, scopes))
+                routes.append(Route(path, subject, scopes, one_time=one_time))
             except PolicyError as exc:
                 raise self.fail(entry["path"][1], f"{key}.path", exc.message) from None
         return routes
@@ -266,8 +275,22 @@ class PolicyReader:
             for knode, vnode in self.mapping(bnode, "revoked.revoked_before", None).values():
                 label = f"revoked.revoked_before.{knode.value}"
                 before[self.issuer(knode, label)] = self.scalar(vnode, label, _unix_time)
+        store = None
+        if "redis" in entry:
+            from .redisstore import RedisStore  # the redis client only when asked for
+
+            url = self.scalar(entry["redis"][1], "revoked.redis", _string)
+            prefix = "ioctl:revoked"
+            if "key" in entry:
+                prefix = self.scalar(entry["key"][1], "revoked.key", _string)
+            try:
+                store = RedisStore(url, prefix)
+            except PyioctlError as exc:
+                raise self.fail(entry["redis"][1], "revoked.redis", exc.message) from None
+        elif "key" in entry:
+            raise self.fail(entry["key"][0], "revoked.key", "only used with revoked.redis")
         try:
-            return RevocationList(path, before)
+            return RevocationList(path, before, store=store)
         except PolicyError as exc:
             raise self.fail(entry["file"][1], "revoked.file", exc.message) from None
 

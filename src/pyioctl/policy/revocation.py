@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import math
 import os
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from ..errors import PyioctlError
+from ..fsutil import atomic_write
 from ..jwt import (
     VerifiedToken,
     parse_issuer,
@@ -34,14 +36,40 @@ def issuer_hash(issuer: Any) -> bytes:
         raise PolicyError(f"issuer {issuer!r}: {exc.message}") from None
 
 
+# Removals wait for the file to stay unchanged this long: a writer that truncates and
+# rewrites in place shows readers an empty or cut file for a moment, and taking that as
+# the new list would un-revoke tokens until it finishes.
+SETTLE_SECONDS = 2.0
+
+
+def parse_digests(text: str, source: object) -> set[str]:
+    """The digests of a revocation file's text: one SHA-256 hex per line, ``#`` comments."""
+    digests = set()
+    for lineno, line in enumerate(text.splitlines(), 1):
+        fields = line.split("#", 1)[0].split()
+        if not fields:
+            continue
+        if not _HEX64.fullmatch(fields[0]):
+            raise PolicyError(
+                f"{source}:{lineno}: expected a SHA-256 hex digest of a token", line=lineno
+            )
+        digests.add(fields[0].lower())
+    return digests
+
+
 class RevocationList:
-    """Revoked token digests from a file plus per-issuer ``revoked_before`` cut-offs.
+    """Revoked token digests from a file (and optionally Redis, see :mod:`.redisstore`)
+    plus per-issuer ``revoked_before`` cut-offs.
 
     The file is re-read when its inode, size or mtime changes, so an operator revokes a
     token by editing it, without restarting anything; one ``stat`` at most every
-    ``check_interval`` seconds keeps that off the per-request cost. A file that
-    disappears or breaks while running keeps the last good list: failing open there would
-    silently un-revoke every token.
+    ``check_interval`` seconds keeps that off the per-request cost.
+
+    **The settle rule.** A digest that appears in the file is revoked at once. A digest
+    that disappears is un-revoked only once the file has kept the same stamp and content
+    for ``settle`` seconds: a file being rewritten in place is empty or cut short for a
+    moment, and must never un-revoke anything. For the same reason a file that disappears
+    or breaks keeps the last good list.
     """
 
     def __init__(
@@ -50,55 +78,79 @@ class RevocationList:
         before: Mapping[str, int] | None = None,
         *,
         check_interval: float = 1.0,
+        settle: float = SETTLE_SECONDS,
+        store: Any = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.path = Path(path) if path is not None else None
         self.check_interval = check_interval
+        self.settle = settle
+        self.clock = clock
         self._checked = -math.inf
         # Keyed by account hash, so io, 0x and public-key spellings name the same issuer.
         self.before: dict[bytes, int] = {
             issuer_hash(issuer): int(cutoff) for issuer, cutoff in (before or {}).items()
         }
         self._digests: frozenset[str] = frozenset()
-        self._stamp: tuple[int, int, int, int] | None = None
+        self._file: frozenset[str] = frozenset()  # what the file said when last read
+        self._stamp: object = None
+        self._changed = -math.inf  # monotonic time the stamp last changed
+        self._pending_removal = False
         self._failed_stamp: object = None
         self._lock = threading.Lock()
+        # A shared store (Redis) whose local copy joins the file's digests.
+        self.store = store
         if self.path is not None:
             try:
-                st = os.stat(self.path)
+                text, stamp = self._read()
+                digests = parse_digests(text, self.path)
             except OSError as exc:
                 raise PolicyError(
                     f"{self.path}: cannot read revocation file: {exc.strerror or exc}"
                 ) from None
-            self._load(st)
+            self._file = frozenset(digests)
+            self._stamp = stamp
+            self._digests = self._file
+        if store is not None:
+            store.attach(self)
 
     def __len__(self) -> int:
         return len(self._digests)
 
-    def _load(self, st: os.stat_result) -> None:
+    @property
+    def digests(self) -> frozenset[str]:
+        return self._digests
+
+    def _read(self) -> tuple[str, tuple[int, int, int, int]]:
         assert self.path is not None
-        digests = set()
+        with open(self.path, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            data = fh.read()
         try:
-            text = self.path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
             raise PolicyError(f"{self.path}: cannot read revocation file: {exc}") from None
-        for lineno, line in enumerate(text.splitlines(), 1):
-            fields = line.split("#", 1)[0].split()
-            if not fields:
-                continue
-            if not _HEX64.fullmatch(fields[0]):
-                raise PolicyError(
-                    f"{self.path}:{lineno}: expected a SHA-256 hex digest of a token",
-                    line=lineno,
-                )
-            digests.add(fields[0].lower())
-        self._digests = frozenset(digests)
-        self._stamp = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+        return text, (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def add(self, digests: Iterable[str]) -> None:
+        """Revoke ``digests`` at once (from the file or a shared store)."""
+        new = frozenset(digests) - self._digests
+        if new:
+            with self._lock:
+                self._digests = self._digests | new
+
+    def _rebuild(self) -> None:
+        """The list once removals have settled: the file's and the store's entries."""
+        with self._lock:
+            self._digests = self._file | self._shared()
 
     def refresh(self) -> None:
-        """Reload the file if it changed since the last look."""
+        """Apply the file's additions at once and its removals once it has settled."""
+        if self.store is not None:
+            self.store.ensure_running()
         if self.path is None:
             return
-        now = time.monotonic()
+        now = self.clock()
         if now - self._checked < self.check_interval:
             return
         self._checked = now
@@ -107,23 +159,81 @@ class RevocationList:
             stamp: object = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
         except OSError as exc:
             stamp = exc.errno
-            st = None
         if stamp == self._stamp or stamp == self._failed_stamp:
+            if self._pending_removal and now - self._changed >= self.settle:
+                self._settle()
             return
-        with self._lock:
-            if stamp == self._stamp:
-                return
-            try:
-                if st is None:
-                    raise PolicyError(f"{self.path}: revocation file is gone")
-                self._load(st)
-            except PolicyError as exc:
-                # Log once per change, not once per request.
-                self._failed_stamp = stamp
-                log.warning("%s; keeping the previous %d revoked tokens", exc, len(self._digests))
-                return
-            self._failed_stamp = None
-            log.info("reloaded %s: %d revoked tokens", self.path, len(self._digests))
+        self._changed = now
+        try:
+            if not isinstance(stamp, tuple):
+                raise PolicyError(f"{self.path}: revocation file is gone")
+            text, stamp = self._read()
+            digests = parse_digests(text, self.path)
+        except (OSError, PolicyError) as exc:
+            # Log once per change, not once per request; a broken file (a writer may be
+            # mid-line) un-revokes nothing.
+            self._failed_stamp = stamp
+            message = exc.message if isinstance(exc, PolicyError) else str(exc)
+            log.warning("%s; keeping the previous %d revoked tokens", message, len(self))
+            return
+        self._failed_stamp = None
+        self._stamp = stamp
+        self._file = frozenset(digests)
+        self.add(digests)
+        self._pending_removal = not self._digests <= self._file | self._shared()
+        log.info("reloaded %s: %d revoked tokens", self.path, len(self._digests))
+
+    def _shared(self) -> frozenset[str]:
+        return self.store.known if self.store is not None else frozenset()
+
+    def _settle(self) -> None:
+        """The file kept its stamp for the settle time: re-read it, and drop what it no
+        longer names only if the content is still what was read when it last changed."""
+        try:
+            text, stamp = self._read()
+            digests = frozenset(parse_digests(text, self.path))
+        except (OSError, PolicyError):
+            return
+        if stamp != self._stamp or digests != self._file:
+            self._stamp, self._file, self._changed = stamp, digests, self.clock()
+            self.add(digests)
+            return
+        self._pending_removal = False
+        self._rebuild()
+        log.info("settled %s: %d revoked tokens", self.path, len(self._digests))
+
+    def record(self, digests: Iterable[str]) -> None:
+        """Revoke ``digests`` in every store this list reads: Redis first (every replica
+        hears of it at once), then the file, appended atomically."""
+        digests = [d.lower() for d in digests]
+        if self.store is not None:
+            self.store.revoke(digests)
+        if self.path is not None:
+            append_digests(self.path, digests)
+
+    def entries(self) -> dict[str, list[str]]:
+        """Each revoked digest → the stores naming it (``file``, ``redis``), as stored now."""
+        out: dict[str, list[str]] = {}
+        if self.path is not None:
+            text, _ = self._read()
+            for digest in sorted(parse_digests(text, self.path)):
+                out.setdefault(digest, []).append("file")
+        if self.store is not None:
+            for digest in sorted(self.store.members()):
+                out.setdefault(digest, []).append("redis")
+        return out
+
+    def use_once(self, token: VerifiedToken) -> bool | None:
+        """Claim a one-time token's ``jti`` across replicas: True the first time, False on
+        a replay, None when it cannot be known (no shared store reachable)."""
+        if self.store is None:
+            return None
+        return self.store.use_once(token)
+
+    @property
+    def store_up(self) -> bool | None:
+        """Whether the shared store is reachable (None when there is none)."""
+        return None if self.store is None else self.store.up
 
     def is_revoked(self, digests: tuple[str, ...], token: VerifiedToken) -> bool:
         """``digests``: the token's SHA-256 and that of its S-flipped twin (see twin_token)."""
@@ -134,3 +244,42 @@ class RevocationList:
         cutoff = self.before.get(token.public_key.hash160)
         # A token without iat (issued_at 0) cannot prove it was issued after the cut-off.
         return cutoff is not None and token.issued_at < cutoff
+
+
+def append_digests(path: str | os.PathLike[str], digests: Iterable[str]) -> list[str]:
+    """Add the ``digests`` a revocation file lacks (temp file, fsync, rename), under an
+    exclusive lock so two writers never lose each other's line; returns those added."""
+    target = Path(path)
+    while True:
+        try:
+            fd = os.open(target, os.O_RDONLY)
+        except FileNotFoundError:
+            return _append(target, b"", digests)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                current = os.stat(target).st_ino
+            except FileNotFoundError:
+                current = None
+            # Another writer renamed its file in while this one waited: lock that one.
+            if current == os.fstat(fd).st_ino:
+                with os.fdopen(os.dup(fd), "rb") as fh:
+                    return _append(target, fh.read(), digests)
+        finally:
+            os.close(fd)
+
+
+def _append(target: Path, data: bytes, digests: Iterable[str]) -> list[str]:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PolicyError(f"{target}: cannot read revocation file: {exc}") from None
+    present = parse_digests(text, target)
+    added = [d for d in dict.fromkeys(digests) if d not in present]
+    if added:
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        if text and not text.endswith("\n"):
+            text += "\n"
+        text += "".join(f"{d}  # revoked {stamp}\n" for d in added)
+        atomic_write(target, text.encode(), mode=0o644, keep_existing_mode=True)
+    return added

@@ -116,6 +116,8 @@ class Route:
     path: str
     subject: str | None = None
     scopes: Mapping[str, str | None] | str | None = None
+    # A token (by issuer and jti) passes this route once, across replicas (Redis store).
+    one_time: bool = False
     _regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _methods: Mapping[str, str] = field(init=False, repr=False, compare=False)
 

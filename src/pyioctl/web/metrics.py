@@ -1,5 +1,5 @@
 """The verifier service's Prometheus metrics: decisions, decision latency, cached tokens,
-policy reloads and the build, through ``prometheus_client``.
+policy reloads, the revocation store and the build, through ``prometheus_client``.
 
 With several workers, :func:`~pyioctl.web.server.serve` points ``PROMETHEUS_MULTIPROC_DIR``
 at a private directory before this module's first metric exists, so every process writes
@@ -29,7 +29,7 @@ from prometheus_client import (
 from prometheus_client.metrics import MetricWrapperBase
 
 from .. import __version__
-from ..policy import Decision
+from ..policy import Decision, Policy
 
 __all__ = ["BUCKETS", "Metrics", "gauge"]
 
@@ -63,8 +63,9 @@ class Metrics:
 
     FLUSH_DELAY = 0.05
 
-    def __init__(self, cached_tokens: Callable[[], int] = lambda: 0) -> None:
-        self.cached_tokens = cached_tokens
+    def __init__(self, policy: Callable[[], Policy]) -> None:
+        # A callable: the policy in force changes on reload.
+        self.policy = policy
         self.decisions: dict[tuple[str, str], int] = {}
         self.buckets = [0] * (len(BUCKETS) + 1)
         self.latency_sum = 0.0
@@ -127,7 +128,16 @@ class Metrics:
     def flush(self) -> None:
         """Push the counts gathered since the last flush into prometheus_client."""
         self._scheduled = False
-        self._cached.set(self.cached_tokens())
+        policy = self.policy()
+        self._cached.set(policy.cached_tokens)
+        up = policy.revoked.store_up
+        if up is not None:
+            # Any worker that cannot reach Redis makes the service's figure 0.
+            gauge(
+                "pyioctl_revocation_store_up",
+                "Whether the shared revocation store (Redis) answers.",
+                "livemin",
+            ).set(int(up))
         decisions, self.decisions = self.decisions, {}
         for (result, reason), count in decisions.items():
             self._decisions.labels(result, reason).inc(count)

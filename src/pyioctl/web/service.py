@@ -87,7 +87,7 @@ class VerifierApp:
         # serve() catches SIGHUP from its start; one caught early is a reload to do then.
         self.early_hup: EarlyHup | None = None
         self.log = JsonLog(log_fd)
-        self.metrics = Metrics(lambda: self.policy.cached_tokens)
+        self.metrics = Metrics(lambda: self.policy)
         # Token digest → its response headers and log fields: a pure function of the
         # token, so a repeated token's strings are built once.
         self._identities: ByteMemo[str, tuple[list[tuple[bytes, bytes]], str]] = ByteMemo(
@@ -124,9 +124,17 @@ class VerifierApp:
         if policy is None:
             return False
         self.policy = policy
+        self._start_revocations()
         self.metrics.reloaded(True)
         self.log.event("policy_reload", result="ok", warnings=policy.warnings)
         return True
+
+    def _start_revocations(self) -> None:
+        # Each worker listens to the shared revocation store from its start (and a new
+        # policy's from its reload), not from its first request: a worker that has not
+        # listened yet cannot re-add the list to a Redis restarted empty, and would learn
+        # of revocations made meanwhile only later.
+        self.policy.revoked.refresh()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -244,6 +252,7 @@ class VerifierApp:
                 loop = asyncio.get_running_loop()
                 self.log.loop = loop
                 self.metrics.loop = loop
+                self._start_revocations()
                 if self.handle_sighup:
                     loop.add_signal_handler(signal.SIGHUP, self.reload)
                     if self.early_hup is not None and self.early_hup.take():

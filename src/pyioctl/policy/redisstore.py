@@ -1,0 +1,210 @@
+"""Revocations shared by every replica through Redis: a set of digests, a pub/sub channel
+announcing each new one, and ``SET NX`` keys for one-time tokens.
+
+Each process keeps a local copy of the set, so a request never waits for Redis: a
+background thread subscribes to the channel, then reads the whole set (in that order, so
+nothing published in between is missed), and adds what it hears. When Redis goes away
+the copy stays as it was (nothing is un-revoked by an outage), ``up`` turns False and one
+log line says so; the thread reconnects by itself, writes back what it knows (a Redis
+restarted without persistence comes back empty) and reads the set again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ..errors import PyioctlError
+from .errors import PolicyError
+
+log = logging.getLogger("pyioctl.policy")
+
+RECONNECT_DELAY = 0.2
+_SOCKET_TIMEOUT = 0.5
+
+
+class StoreError(PyioctlError):
+    """The shared revocation store cannot be read or written."""
+
+    code = "revocation_store"
+
+
+def _redis() -> Any:
+    try:
+        import redis
+    except ImportError:
+        raise PyioctlError(
+            "revocation in Redis needs the redis client: pip install 'pyioctl[redis]'",
+            code="missing_dependency",
+        ) from None
+    return redis
+
+
+def _after_fork() -> None:
+    for store in list(_STORES):
+        store._running = False
+
+
+_STORES: weakref.WeakSet[RedisStore] = weakref.WeakSet()
+os.register_at_fork(after_in_child=_after_fork)
+
+
+class RedisStore:
+    """The Redis side of a :class:`~.revocation.RevocationList`; ``key`` names the set and
+    the channel, and prefixes the one-time-token keys."""
+
+    def __init__(self, url: str, key: str = "ioctl:revoked") -> None:
+        redis = _redis()
+        try:
+            redis.connection.parse_url(url)
+        except ValueError as exc:
+            raise PolicyError(f"redis URL {url!r}: {exc}") from None
+        self.url = url
+        self.key = key
+        self.known: frozenset[str] = frozenset()
+        self.up = False
+        # Weak: a replaced policy's list goes away, and its listener with it.
+        self._owner: Callable[[], Any] = lambda: None
+        self._synced = threading.Event()
+        self._running = False  # this process's listener; reset in a forked child
+        self._client_pid: int | None = None
+        self._client: Any = None
+        self._was_up: bool | None = None
+
+    def __repr__(self) -> str:
+        return f"RedisStore({self.url!r}, {self.key!r})"
+
+    def client(self) -> Any:
+        """A client of this process (sockets are never shared across a fork)."""
+        if self._client_pid != os.getpid():
+            self._client = _redis().Redis.from_url(
+                self.url,
+                socket_timeout=_SOCKET_TIMEOUT,
+                socket_connect_timeout=_SOCKET_TIMEOUT,
+                decode_responses=True,
+            )
+            self._client_pid = os.getpid()
+        return self._client
+
+    # -- the local copy ---------------------------------------------------------------------
+
+    def attach(self, owner: Any) -> None:
+        """Read the set once now, so the first request already sees it."""
+        self._owner = weakref.ref(owner)
+        try:
+            self._learn(self.client().smembers(self.key))
+            self._mark(True)
+        except _redis().RedisError as exc:
+            self._mark(False, exc)
+
+    def _learn(self, digests: Iterable[str]) -> None:
+        fresh = frozenset(d.lower() for d in digests if len(d) == 64) - self.known
+        owner = self._owner()
+        if fresh and owner is not None:
+            self.known = self.known | fresh
+            owner.add(fresh)
+
+    def _mark(self, up: bool, error: object = None) -> None:
+        self.up = up
+        if up == self._was_up:
+            return
+        if up and self._was_up is not None:
+            log.warning("revocation store %s is back: %d revoked tokens", self.url, len(self.known))
+        elif not up:
+            log.warning(
+                "revocation store %s is down (%s); keeping the last-known %d revoked tokens",
+                self.url, error, len(self._owner() or ()),
+            )  # fmt: skip
+        self._was_up = up
+
+    def ensure_running(self) -> None:
+        """Start this process's listener (once per process: a fork does not copy threads),
+        and give it a moment to read the set, which may have grown since :meth:`attach`."""
+        # Called on every request: an attribute test, not a getpid() system call.
+        if self._running:
+            return
+        self._running = True
+        _STORES.add(self)
+        self._synced.clear()
+        threading.Thread(target=self._listen, name="pyioctl-revocations", daemon=True).start()
+        self._synced.wait(2 * _SOCKET_TIMEOUT)
+
+    def _listen(self) -> None:
+        redis = _redis()
+        lost = False
+        while self._owner() is not None:
+            client = None
+            try:
+                client = redis.Redis.from_url(
+                    self.url,
+                    socket_connect_timeout=_SOCKET_TIMEOUT,
+                    socket_keepalive=True,
+                    health_check_interval=1,
+                    decode_responses=True,
+                )
+                pubsub = client.pubsub(ignore_subscribe_messages=True)
+                pubsub.subscribe(self.key)
+                owner = self._owner()
+                if lost and owner is not None and len(owner):
+                    # A Redis restarted without its data must not forget revocations.
+                    client.sadd(self.key, *owner.digests)
+                del owner
+                self._learn(client.smembers(self.key))
+                self._mark(True)
+                self._synced.set()
+                lost = False
+                while self._owner() is not None:
+                    message = pubsub.get_message(timeout=1.0)
+                    if message is not None and message.get("type") == "message":
+                        self._learn([message["data"]])
+            except (redis.RedisError, OSError, ValueError) as exc:
+                lost = True
+                self._mark(False, exc)
+                self._synced.set()
+                time.sleep(RECONNECT_DELAY)
+            finally:
+                if client is not None:
+                    with contextlib.suppress(Exception):  # closing a dead connection
+                        client.close()
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def revoke(self, digests: Iterable[str]) -> None:
+        """Add ``digests`` to the set and announce each to every listening replica."""
+        pipe = self.client().pipeline()
+        for digest in digests:
+            pipe.sadd(self.key, digest)
+            pipe.publish(self.key, digest)
+        try:
+            pipe.execute()
+        except _redis().RedisError as exc:
+            raise StoreError(f"cannot reach Redis at {self.url}: {exc}") from None
+
+    def members(self) -> set[str]:
+        try:
+            return set(self.client().smembers(self.key))
+        except _redis().RedisError as exc:
+            raise StoreError(f"cannot reach Redis at {self.url}: {exc}") from None
+
+    def use_once(self, token: Any) -> bool | None:
+        """SET NX of the token's issuer and ``jti``, expiring with the token."""
+        jti = token.claims.get("jti")
+        # By account, not by how the token spells its issuer.
+        name = hashlib.sha256(token.public_key.hash160 + b"\0" + jti.encode()).hexdigest()
+        exp = token.claims.get("exp")
+        try:
+            if isinstance(exp, int) and exp > time.time():
+                ok = self.client().set(f"{self.key}:jti:{name}", "1", nx=True, exat=exp)
+            else:
+                ok = self.client().set(f"{self.key}:jti:{name}", "1", nx=True)
+        except _redis().RedisError as exc:
+            self._mark(False, exc)
+            return None
+        return bool(ok)
