@@ -17,8 +17,9 @@ from pyioctl.policy import token_digest
 
 from .conftest import NGINX, VENV_BIN, free_port, needs_nginx, run_service
 from .examples import EXAMPLE_KEY, EXAMPLES, example_token
+from .proxies import wait_port
 from .redis_server import needs_redis, running_redis
-from .test_nginx import MAIN_CONF, USER, wait_port
+from .test_nginx import MAIN_CONF, USER
 from .test_revocation_redis import make_token
 
 DEPLOY = EXAMPLES / "deploy"
@@ -65,7 +66,7 @@ def test_three_replicas_and_redis_behind_nginx(tmp_path: Path) -> None:
                 stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
             )  # fmt: skip
             try:
-                wait_port(front_port, nginx, log)
+                wait_port(front_port, nginx, log, "nginx")
                 front = httpx.Client(base_url=f"http://127.0.0.1:{front_port}", timeout=5)
                 tok = example_token()
                 auth = {"Authorization": f"Bearer {tok}"}

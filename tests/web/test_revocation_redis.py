@@ -78,10 +78,10 @@ def replicas(shared_policy: Path, tmp_path: Path) -> Iterator[tuple[Service, Ser
         yield one, two
 
 
-def metric(svc: Service, name: str) -> str | None:
+def metric(svc: Service, name: str) -> float | None:
     for line in svc.client.get("/metrics").text.splitlines():
         if line.startswith(name + " "):
-            return line.split()[1]
+            return float(line.split()[1])
     return None
 
 
@@ -99,7 +99,7 @@ def test_cli_revocation_reaches_every_replica_within_a_second(
     tok = make_token(issuer)
     for svc in replicas:
         assert status(svc, tok).status_code == 200  # verified and cached on both
-        assert metric(svc, "pyioctl_revocation_store_up") == "1"
+        assert metric(svc, "pyioctl_revocation_store_up") == 1
     home = tmp_path / "home"
     home.mkdir()
     result = IoctlRunner(home)("jwt", "revoke", tok, "--policy", str(shared_policy))
@@ -159,7 +159,7 @@ def test_redis_killed_under_load_lets_nothing_revoked_through_then_resyncs(
         redis_server.kill()
         for svc in replicas:
             wait_until(
-                lambda s=svc: metric(s, "pyioctl_revocation_store_up") == "0", 10, "store not down"
+                lambda s=svc: metric(s, "pyioctl_revocation_store_up") == 0, 10, "store not down"
             )
             assert svc.client.get("/healthz").status_code == 200
         time.sleep(3)  # past the settle time of the emptied file, Redis still down
@@ -181,7 +181,7 @@ def test_redis_killed_under_load_lets_nothing_revoked_through_then_resyncs(
     # pick up what was revoked meanwhile.
     redis_server.start()
     for svc in replicas:
-        wait_until(lambda s=svc: metric(s, "pyioctl_revocation_store_up") == "1", 10, "no resync")
+        wait_until(lambda s=svc: metric(s, "pyioctl_revocation_store_up") == 1, 10, "no resync")
     assert token_digest(bad) in redis_server.client().smembers("ioctl:revoked")
     later = make_token(issuer, scope="Read Create")
     for svc in replicas:

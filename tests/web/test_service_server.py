@@ -145,3 +145,19 @@ def test_one_scrape_sums_the_decisions_of_all_workers(
         assert metric(text, "pyioctl_auth_decision_seconds_count") == requests
         assert 'pyioctl_build_info{version="' in text
         assert "process_cpu_seconds_total" in text
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_stopped_service_leaves_no_metrics_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: str
+) -> None:
+    # uvicorn ends a single worker by re-raising the SIGTERM it caught, which skips any
+    # clean-up of ours: one process must therefore not need a directory at all.
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(policy_text(PrivateKey.generate()))
+    with run_service(policy, tmp_path, "--workers", workers) as svc:
+        assert svc.client.get("/metrics").status_code == 200
+    assert list(scratch.iterdir()) == []

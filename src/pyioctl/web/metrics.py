@@ -62,6 +62,9 @@ class Metrics:
     """One process's metrics; :meth:`render` answers a scrape."""
 
     FLUSH_DELAY = 0.05
+    # Gauges (cached tokens, revocation store) also change with no request to carry the
+    # news, and a scrape reaches one worker only: every worker refreshes its own this often.
+    REFRESH_INTERVAL = 1.0
 
     def __init__(self, policy: Callable[[], Policy]) -> None:
         # A callable: the policy in force changes on reload.
@@ -121,6 +124,19 @@ class Metrics:
         if not self._scheduled and self.loop is not None:
             self._scheduled = True
             self.loop.call_later(self.FLUSH_DELAY, self.flush)
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self._refresh()
+
+    def stop(self) -> None:
+        self.loop = None
+        self.flush()
+
+    def _refresh(self) -> None:
+        if self.loop is not None:
+            self.flush()
+            self.loop.call_later(self.REFRESH_INTERVAL, self._refresh)
 
     def reloaded(self, ok: bool) -> None:
         self._reloads.labels("ok" if ok else "refused").inc()

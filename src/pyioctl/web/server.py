@@ -199,6 +199,11 @@ def _serve(
     options.check()
     policy = Policy.load(policy_path)
     sock = _bind(listen)
+    if workers <= 1:
+        # One process keeps its metrics in memory: no directory to leave behind when
+        # uvicorn ends by re-raising the SIGTERM it caught.
+        _start(policy_path, policy, sock, workers, early_hup, options)
+        return
     # Every process writes its metrics here and a scrape of any worker sums them. It must
     # be set before prometheus_client makes its first value, hence the late import below.
     metrics_dir = tempfile.mkdtemp(prefix="pyioctl-metrics-")

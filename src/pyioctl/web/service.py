@@ -251,8 +251,8 @@ class VerifierApp:
             if message["type"] == "lifespan.startup":
                 loop = asyncio.get_running_loop()
                 self.log.loop = loop
-                self.metrics.loop = loop
                 self._start_revocations()
+                self.metrics.start(loop)
                 if self.handle_sighup:
                     loop.add_signal_handler(signal.SIGHUP, self.reload)
                     if self.early_hup is not None and self.early_hup.take():
@@ -261,7 +261,6 @@ class VerifierApp:
             elif message["type"] == "lifespan.shutdown":
                 self.log.loop = None
                 self.log.flush()
-                self.metrics.loop = None
-                self.metrics.flush()
+                self.metrics.stop()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
