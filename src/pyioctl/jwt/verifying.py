@@ -21,7 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..keys import PublicKey, is_low_s
-from . import codec
+from . import codec, ek256k
 from .claims import check_scope, check_subject, check_times, read_registered
 from .exceptions import (
     GO_BAD_SIGNATURE,
@@ -93,13 +93,19 @@ class VerifiedToken:
         return io_address(self.public_key)
 
 
+# Every dialect an IoTeX SDK issues; docs/tokens.md has the table.
+DEFAULT_ALGORITHMS = ("ES256", "ES256K", ek256k.ALG)
+_KNOWN_ALGORITHMS = frozenset(DEFAULT_ALGORITHMS)
+
+
 def check_header(header: dict[str, Any]) -> None:
     """The header rules; docs/tokens.md gives the reason for each."""
     alg = header.get("alg")
-    if type(alg) is not str or (alg != "ES256" and alg != "ES256K"):
-        # Only secp256k1 with SHA-256 is verified: "none", HMAC with the public key as
-        # secret, or ES384/ES512 on the same curve (which Go would run) are all refused.
-        raise UnsupportedAlgorithmError("signing method (alg) must be ES256 or ES256K")
+    if type(alg) is not str or alg not in _KNOWN_ALGORITHMS:
+        # Only secp256k1 with SHA-256 or IoTeX's Keccak message hash is verified: "none",
+        # HMAC with the public key as secret, or ES384/ES512 on the same curve (which Go
+        # would run) are all refused.
+        raise UnsupportedAlgorithmError("signing method (alg) must be ES256, ES256K or EK256K")
     if "typ" in header and header["typ"] != "JWT":
         raise MalformedTokenError("header typ must be JWT when present")
     if "crit" in header:
@@ -129,6 +135,24 @@ def check_signature(key: PublicKey, signing_input: bytes, signature: bytes, stri
         raise BadSignatureError(GO_BAD_SIGNATURE)
 
 
+@lru_cache(maxsize=64)
+def _frozen_algorithms(algorithms: tuple[str, ...] | frozenset[str]) -> frozenset[str]:
+    if isinstance(algorithms, str):
+        # "ES256" would be read as its letters; refuse rather than guess.
+        raise TypeError("algorithms must be a collection of names, not a single string")
+    unknown = set(algorithms) - _KNOWN_ALGORITHMS
+    if unknown:
+        raise ValueError(f"unknown algorithms {sorted(unknown)}; known: {DEFAULT_ALGORITHMS}")
+    return frozenset(algorithms)
+
+
+def _algorithm_set(algorithms: Iterable[str]) -> frozenset[str]:
+    """The accepted algorithms, checked once per distinct value (memoised when hashable)."""
+    if isinstance(algorithms, (str, tuple, frozenset)):
+        return _frozen_algorithms(algorithms)
+    return _frozen_algorithms(tuple(algorithms))
+
+
 def verify(
     token: str | bytes,
     *,
@@ -141,6 +165,7 @@ def verify(
     require_exp: bool = False,
     strict: bool = False,
     max_size: int = codec.DEFAULT_MAX_TOKEN_SIZE,
+    algorithms: Iterable[str] = DEFAULT_ALGORITHMS,
 ) -> VerifiedToken:
     """Verify a token or raise the TokenError subclass that says why not.
 
@@ -149,10 +174,12 @@ def verify(
     ``now`` defaults to the current Unix time; ``leeway`` seconds apply to exp, iat and
     nbf; ``scope`` rights (space-separated or a list) must all be granted, any case;
     ``sub`` must equal the subject; ``max_lifetime`` caps exp - iat; ``strict`` refuses
-    high-S signatures.
+    high-S signatures. ``algorithms`` lists the dialects accepted (default: all three).
     """
     if leeway < 0:
         raise ValueError("leeway must not be negative")
+    if algorithms is not DEFAULT_ALGORITHMS:
+        algorithms = _algorithm_set(algorithms)
     trusted = trusted_hashes(issuers)
     header_segment, payload, signature, signing_input = codec.split(token, max_size)
     members = _accepted_header(header_segment)
@@ -161,12 +188,19 @@ def verify(
         check_header(header)
     else:
         header = dict(members)
+    alg = header["alg"]
+    if alg not in algorithms:
+        raise UnsupportedAlgorithmError(f"signing method (alg) {alg} is not accepted here")
     claims = codec.parse_object(payload, "claims")
     iss, subject, token_scope, exp, iat, nbf = read_registered(claims)
-    key = issuer_key(iss)
+    recoverable = alg == ek256k.ALG
+    key = ek256k.issuer_key(iss) if recoverable else issuer_key(iss)
     if trusted is not None and key.hash160 not in trusted:
         raise UntrustedIssuerError(f"token issuer {io_address(key)} is not trusted")
-    check_signature(key, signing_input, signature, strict)
+    if recoverable:
+        ek256k.check_signature(key, signing_input, signature, strict)
+    else:
+        check_signature(key, signing_input, signature, strict)
     now = int(time.time()) if now is None else int(now)
     check_times(exp, iat, nbf, now, leeway, require_exp, max_lifetime)
     if scope is not None:
