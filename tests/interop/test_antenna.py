@@ -48,9 +48,7 @@ def _antenna_token(antenna, key: PrivateKey, **claims: object) -> str:
 @given(extra=st.dictionaries(NAMES, VALUES, max_size=30), sub=TEXT, scope=TEXT)
 def test_antenna_tokens_over_random_claims_verify_in_pyioctl(antenna, extra, sub, scope):
     key = _fresh_key()
-    token = _antenna_token(
-        antenna, key, sub=sub, scope=scope, exp=NOW + 3600, iat=NOW - 5, **extra
-    )
+    token = _antenna_token(antenna, key, sub=sub, scope=scope, exp=NOW + 3600, iat=NOW - 5, **extra)
     # Long values and many keys pass the default 8 KiB cap; the cap is not under test.
     verified = jwt.verify(token, issuers=[key.address], now=NOW, max_size=1 << 16)
     assert verified.alg == "EK256K"
@@ -68,7 +66,9 @@ def test_antenna_test_vector_account(antenna):
         antenna, key, jti="5d76d2e9ff7cf238522ef71e", sub="5b7a6d21dc6e35e14574d052",
         exp=1575844329, iat=1568068329,
     )  # fmt: skip
-    verified = jwt.verify(token, issuers=["io187wzp08vnhjjpkydnr97qlh8kh0dpkkytfam8j"], now=1575844329)
+    verified = jwt.verify(
+        token, issuers=["io187wzp08vnhjjpkydnr97qlh8kh0dpkkytfam8j"], now=1575844329
+    )
     assert verified.issuer == key.public_key.hex()
     assert json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "==")) == {
         "alg": "EK256K",

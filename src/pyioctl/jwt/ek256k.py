@@ -62,7 +62,9 @@ def check_signature(key: PublicKey, signing_input: bytes, sig: bytes, strict: bo
         raise BadSignatureError(GO_BAD_SIGNATURE)
     recovered = ffi.new("secp256k1_pubkey *")
     if (
-        not lib.secp256k1_ecdsa_recover(_CTX, recovered, parsed, iotex_message_digest(signing_input))
+        not lib.secp256k1_ecdsa_recover(
+            _CTX, recovered, parsed, iotex_message_digest(signing_input)
+        )
         or lib.secp256k1_ec_pubkey_cmp(_CTX, recovered, key._point.public_key) != 0
     ):
         raise BadSignatureError(GO_BAD_SIGNATURE)

@@ -20,6 +20,7 @@ from ..jwt import (
     scope_rights,
     verify,
 )
+from ..jwt.verifying import DEFAULT_ALGORITHMS
 from .decision import Decision, check_rights, token_digest, twin_token
 from .errors import PolicyError, PolicyWarning
 from .revocation import RevocationList, issuer_hash
@@ -71,6 +72,7 @@ class Policy:
         revoked: RevocationList | None = None,
         cache_size: int = DEFAULT_CACHE_SIZE,
         source: str | None = None,
+        algorithms: Iterable[str] = DEFAULT_ALGORITHMS,
     ) -> None:
         self.warnings: list[str] = []
         if issuers is ANY_ISSUER:
@@ -100,6 +102,17 @@ class Policy:
         self.revoked = revoked if revoked is not None else RevocationList()
         self.cache_size = cache_size
         self.source = source
+        if isinstance(algorithms, str) or not algorithms:
+            raise PolicyError(
+                "algorithms must be a non-empty list of ES256, ES256K, EK256K", key="algorithms"
+            )
+        unknown = sorted(set(algorithms) - set(DEFAULT_ALGORITHMS))
+        if unknown:
+            raise PolicyError(
+                f"unknown algorithms {unknown}; known: {', '.join(DEFAULT_ALGORITHMS)}",
+                key="algorithms",
+            )
+        self.algorithms = frozenset(algorithms)
         self._cache: OrderedDict[str, _CacheEntry] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -197,6 +210,7 @@ class Policy:
                 leeway=self.leeway,
                 max_lifetime=self.max_lifetime,
                 require_exp=self.require_exp,
+                algorithms=self.algorithms,
             )
         except TokenError as exc:
             return Decision(False, 401, exc.code, exc.message, None, digest)

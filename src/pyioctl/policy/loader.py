@@ -63,6 +63,7 @@ _TOP_KEYS = (
     "max_lifetime",
     "revoked",
     "cache_size",
+    "algorithms",
 )
 _ROUTE_KEYS = ("path", "subject", "scopes")
 _REVOKED_KEYS = ("file", "revoked_before")
@@ -153,6 +154,8 @@ class PolicyReader:
             kwargs["default"] = self.scalar(top["default"][1], "default", _allow_deny)
         if "revoked" in top:
             kwargs["revoked"] = self.revoked(top["revoked"][1])
+        if "algorithms" in top:
+            kwargs["algorithms"] = self.algorithms(top["algorithms"][1])
         try:
             return Policy(**kwargs)
         except PolicyError as exc:
@@ -175,6 +178,12 @@ class PolicyReader:
         if not isinstance(node, yaml.SequenceNode) or not node.value:
             raise self.fail(node, "issuers", "expected a non-empty list of issuers, or 'any'")
         return [self.issuer(item, f"issuers[{i}]") for i, item in enumerate(node.value)]
+
+    def algorithms(self, node: yaml.Node) -> list[str]:
+        """The token dialects accepted (default: ES256, ES256K and EK256K)."""
+        if not isinstance(node, yaml.SequenceNode) or not node.value:
+            raise self.fail(node, "algorithms", "expected a non-empty list such as [ES256, EK256K]")
+        return [self.scalar(item, f"algorithms[{i}]", _string) for i, item in enumerate(node.value)]
 
     def routes(self, node: yaml.Node) -> list[Route]:
         if not isinstance(node, yaml.SequenceNode):
