@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from pyioctl import jwt, keystore
 from pyioctl.jwt.claims import REGISTERED
-from pyioctl.keys import PrivateKey, recover_message_signer
+from pyioctl.keys import CURVE_ORDER, PrivateKey, recover_message_signer
 
 from .conftest import AntennaError
 
@@ -157,3 +157,18 @@ def test_keystores_open_on_both_sides(antenna):
     assert opened["privateKey"] == key.hex() and opened["address"] == key.address
     with pytest.raises(AntennaError, match="wrong passphrase"):
         antenna.call("decrypt", keystore=mine, password="wrong")
+
+
+def test_high_s_twin_agrees_with_antenna(antenna):
+    """r || n-s || v^1 recovers the same key: antenna takes it, pyioctl too unless strict."""
+    key = _fresh_key()
+    token = _antenna_token(antenna, key, exp=NOW + 60)
+    head, _, sig_text = token.rpartition(".")
+    sig = base64.urlsafe_b64decode(sig_text + "==")
+    s = CURVE_ORDER - int.from_bytes(sig[32:64], "big")
+    twin_sig = sig[:32] + s.to_bytes(32, "big") + bytes([sig[64] ^ 1])
+    twin = head + "." + base64.urlsafe_b64encode(twin_sig).rstrip(b"=").decode()
+    assert antenna.call("verify", token=twin)["iss"] == key.public_key.hex()
+    assert jwt.verify(twin, issuers=[key.address], now=NOW).issuer_address == key.address
+    with pytest.raises(jwt.BadSignatureError):
+        jwt.verify(twin, issuers=[key.address], now=NOW, strict=True)
