@@ -24,6 +24,9 @@ HALF_ORDER = CURVE_ORDER // 2
 
 _CTX = GLOBAL_CONTEXT.ctx
 _ETH_MESSAGE_PREFIX = b"\x19Ethereum Signed Message:\n"
+# iotex-antenna (JS, Java) and antenna-go sign messages with this preamble instead.
+_IOTEX_MESSAGE_PREFIX = b"\x16IoTeX Signed Message:\n"
+MESSAGE_PREFIXES = ("eth", "iotex")
 
 
 def _strip_0x(text: str) -> str:
@@ -33,6 +36,20 @@ def _strip_0x(text: str) -> str:
 def eth_message_digest(data: bytes) -> bytes:
     """EIP-191 personal_sign digest, the hash ``ioctl account sign`` signs."""
     return keccak256(_ETH_MESSAGE_PREFIX + str(len(data)).encode() + data)
+
+
+def iotex_message_digest(data: bytes) -> bytes:
+    """The digest iotex-antenna's ``Account.sign`` signs (and EK256K tokens use)."""
+    return keccak256(_IOTEX_MESSAGE_PREFIX + str(len(data)).encode() + data)
+
+
+def message_digest(data: bytes, prefix: str = "eth") -> bytes:
+    """``eth`` (Go ioctl's ``account sign``) or ``iotex`` (antenna's ``Account.sign``)."""
+    if prefix == "eth":
+        return eth_message_digest(data)
+    if prefix == "iotex":
+        return iotex_message_digest(data)
+    raise ValueError(f"message prefix must be one of {MESSAGE_PREFIXES}, not {prefix!r}")
 
 
 def split_signature(signature: bytes) -> tuple[int, int]:
@@ -184,9 +201,10 @@ class PrivateKey:
         """65-byte ``r || s || v`` with v in {0, 1}, as go-ethereum ``crypto.Sign``."""
         return self._key.sign_recoverable(digest, hasher=None)
 
-    def sign_message(self, data: bytes) -> bytes:
-        """Exactly ``ioctl account sign``: EIP-191 digest of ``data``, ``r || s || v``."""
-        return self.sign_recoverable_digest(eth_message_digest(data))
+    def sign_message(self, data: bytes, prefix: str = "eth") -> bytes:
+        """Exactly ``ioctl account sign``: EIP-191 digest of ``data``, ``r || s || v``;
+        with ``prefix="iotex"`` exactly antenna's ``Account.sign``."""
+        return self.sign_recoverable_digest(message_digest(data, prefix))
 
     def __repr__(self) -> str:
         return f"PrivateKey({self.address})"
@@ -210,6 +228,6 @@ def recover_digest_signer(digest: bytes, signature: bytes) -> PublicKey:
     return PublicKey(point)
 
 
-def recover_message_signer(data: bytes, signature: bytes) -> PublicKey:
-    """Signer of an ``ioctl account sign`` signature over ``data``."""
-    return recover_digest_signer(eth_message_digest(data), signature)
+def recover_message_signer(data: bytes, signature: bytes, prefix: str = "eth") -> PublicKey:
+    """Signer of an ``ioctl account sign`` (or, ``iotex``, antenna) signature over ``data``."""
+    return recover_digest_signer(message_digest(data, prefix), signature)

@@ -302,8 +302,11 @@ def _message_bytes(message: str) -> bytes:
 @click.argument("message")
 @click.option("-s", "--signer", required=True, metavar="ALIAS|ADDRESS|hdw::PATH",
               help="Account that signs.")  # fmt: skip
+@click.option("--prefix", type=click.Choice(["eth", "iotex"]), default="eth", show_default=True,
+              help="Message preamble: eth (Go ioctl, personal_sign) or iotex "
+                   "(iotex-antenna's Account.sign/recover).")  # fmt: skip
 @pass_app
-def sign(app: App, message: str, signer: str) -> None:
+def sign(app: App, message: str, signer: str, prefix: str) -> None:
     """Sign a hex MESSAGE like Ethereum personal_sign; prints r||s||v (130 hex).
 
     Example: ioctl account sign 0x68656c6c6f -s alice
@@ -312,7 +315,7 @@ def sign(app: App, message: str, signer: str) -> None:
     address = _signer_address(app, signer)
     with wrapped(GoCode.KEYSTORE, "failed to sign message"):
         key = unlock_signer(app, address, None)
-    app.out.result(key.sign_message(data).hex())
+    app.out.result(key.sign_message(data, prefix).hex())
 
 
 @account.command("verify")
@@ -336,8 +339,11 @@ def verify_key(app: App) -> None:
 @account.command("recover")
 @click.argument("message")
 @click.argument("signature")
+@click.option("--prefix", type=click.Choice(["eth", "iotex"]), default="eth", show_default=True,
+              help="Message preamble: eth (Go ioctl, personal_sign) or iotex "
+                   "(iotex-antenna's Account.sign/recover).")  # fmt: skip
 @pass_app
-def recover(app: App, message: str, signature: str) -> None:
+def recover(app: App, message: str, signature: str, prefix: str) -> None:
     """Show the address that produced an ``account sign`` SIGNATURE over hex MESSAGE.
 
     Example: ioctl account recover 0x68656c6c6f 7b4024…584d01
@@ -345,7 +351,7 @@ def recover(app: App, message: str, signature: str) -> None:
     data = _message_bytes(message)
     try:
         raw = gohex.decode(signature.removeprefix("0x"))
-        pub = recover_message_signer(data, raw)
+        pub = recover_message_signer(data, raw, prefix)
     except (ValueError, KeyFormatError) as exc:
         raise CliError(f"invalid signature: {exc}", GoCode.CRYPTO) from None
     app.out.result(pub.address, {"address": pub.address, "publicKey": pub.hex()})

@@ -158,10 +158,11 @@ def _sign_output(token: str, key_address: str, public_hex: str, claims: dict[str
 )
 @click.option(
     "--alg",
-    type=click.Choice(["ES256", "ES256K"]),
+    type=click.Choice(list(_jwt.ALGORITHMS)),
     default="ES256",
     show_default=True,
-    help="Header label; ES256K (RFC 8812) lets standard JOSE libraries verify.",
+    help="Dialect; ES256K (RFC 8812) lets standard JOSE libraries verify, EK256K is "
+    "iotex-antenna's (JS, Java).",
 )
 @click.option("-y", "--assume-yes", is_flag=True, hidden=True)
 @click.option("-l", "--gas-limit", hidden=True)
@@ -195,7 +196,7 @@ def sign(app: App, signer: str, password: str, arguments: str, expires_in: int |
         key, sub=claims.get("sub", ""), scope=claims.get("scope", ""), exp=exp, iat=now, alg=alg
     )
     claims["iat"] = str(now)
-    claims["iss"] = "0x" + key.public_key.hex()
+    claims["iss"] = _jwt.decode(token).claims["iss"]
     app.out.result(_sign_output(token, key.address, key.public_key.hex(), claims))
     if not exp:
         app.out.warn("Warn: this token has no expiry (exp); it is valid until its key is revoked.")
@@ -309,6 +310,7 @@ def verify(app: App, token: str | None, issuers: tuple[str, ...], any_issuer: bo
     rows = [
         ("issuer", verified.issuer_address),
         ("public key", "0x" + verified.public_key.hex()),
+        ("dialect", verified.alg),
         ("subject", _shown(verified.subject)),
         ("scope", _shown(verified.scope)),
         *_time_fields(verified.claims, now),
@@ -357,6 +359,7 @@ def decode(app: App, token: str | None) -> None:
         decoded = _jwt.decode(text)
     now = int(time.time())
     rows = [("issuer", decoded.issuer_address or "(iss is not a valid public key)")]
+    rows.append(("dialect", _shown(str(decoded.header.get("alg", "")))))
     rows += _time_fields(decoded.claims, now)
     rows.append(("signature", decoded.signature_hex))
     human = (

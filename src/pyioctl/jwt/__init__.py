@@ -1,4 +1,5 @@
-"""IoTeX access tokens: ES256 (secp256k1) JWTs as Go ioctl and antenna-go make them.
+"""IoTeX access tokens: ES256 (secp256k1) JWTs as Go ioctl and antenna-go make them, and
+the EK256K dialect of iotex-antenna (JS, Java).
 
     from pyioctl import jwt
     token = jwt.sign(key, sub="weather", scope="Create", exp=now + 3600)
@@ -26,11 +27,12 @@ from .exceptions import (
 )
 from .issuers import ANY_ISSUER, Issuers, IssuerSpec, parse_issuer
 from .signing import ALGORITHMS, sign
-from .verifying import VerifiedToken, verify
+from .verifying import DEFAULT_ALGORITHMS, VerifiedToken, verify
 
 __all__ = [
     "ALGORITHMS",
     "ANY_ISSUER",
+    "DEFAULT_ALGORITHMS",
     "DEFAULT_MAX_TOKEN_SIZE",
     "BadSignatureError",
     "ExpiredTokenError",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..keys import PublicKey
-from . import codec
+from . import codec, ek256k
 from .exceptions import TokenError
 from .issuers import io_address, issuer_key
 
@@ -21,7 +21,7 @@ class UnverifiedToken:
     signature: bytes
     signing_input: bytes
     public_key: PublicKey | None
-    """The key ``iss`` names when it is a valid ``0x04…`` key, else None."""
+    """The key ``iss`` names when it is a valid key in the token's dialect, else None."""
 
     @property
     def signature_hex(self) -> str:
@@ -46,5 +46,5 @@ def decode(token: str | bytes, *, max_size: int = codec.DEFAULT_MAX_TOKEN_SIZE) 
     public_key = None
     if type(iss) is str:
         with contextlib.suppress(TokenError):
-            public_key = issuer_key(iss)
+            public_key = (ek256k.issuer_key if header.get("alg") == ek256k.ALG else issuer_key)(iss)
     return UnverifiedToken(header, claims, signature, signing_input, public_key)

@@ -11,11 +11,13 @@ import time
 
 from .. import gojson
 from ..keys import PrivateKey
+from . import ek256k
 from .claims import INT64_MAX, INT64_MIN
 from .codec import b64url_encode
 
 # RFC 8812 names secp256k1 + SHA-256 "ES256K"; IoTeX labels the same thing "ES256".
-ALGORITHMS = ("ES256", "ES256K")
+# "EK256K" is iotex-antenna's recoverable Keccak dialect (see ek256k.py).
+ALGORITHMS = ("ES256", "ES256K", ek256k.ALG)
 _HEADER_SEGMENTS = {
     alg: b64url_encode(f'{{"alg":"{alg}","typ":"JWT"}}'.encode()) for alg in ALGORITHMS
 }
@@ -42,11 +44,11 @@ def sign(
 
     ``exp`` is an absolute Unix time (0: no expiry); ``iat`` defaults to now. ``alg``
     ``"ES256"`` is what IoTeX tools expect; ``"ES256K"`` lets standard JOSE libraries
-    verify the same token.
+    verify the same token; ``"EK256K"`` is what iotex-antenna (JS, Java) verifies.
     """
     header = _HEADER_SEGMENTS.get(alg) if isinstance(alg, str) else None
     if header is None:
-        raise ValueError(f"alg must be 'ES256' or 'ES256K', not {alg!r}")
+        raise ValueError(f"alg must be one of {', '.join(ALGORITHMS)}, not {alg!r}")
     if not isinstance(key, PrivateKey):
         raise TypeError(f"key must be a pyioctl.keys.PrivateKey, not {type(key).__name__}")
     for name, text in (("sub", sub), ("scope", scope)):
@@ -61,10 +63,15 @@ def sign(
         claims["exp"] = exp
     if iat:
         claims["iat"] = iat
-    claims["iss"] = "0x" + key.public_key.hex()
+    if alg == ek256k.ALG:
+        claims["iss"] = ek256k.issuer_claim(key.public_key)
+    else:
+        claims["iss"] = "0x" + key.public_key.hex()
     if sub:
         claims["sub"] = sub
     if scope:
         claims["scope"] = scope
     signing_input = header + "." + b64url_encode(gojson.dumps(claims).encode("utf-8"))
-    return signing_input + "." + b64url_encode(key.sign(signing_input.encode("ascii")))
+    data = signing_input.encode("ascii")
+    signature = ek256k.sign(key, data) if alg == ek256k.ALG else key.sign(data)
+    return signing_input + "." + b64url_encode(signature)

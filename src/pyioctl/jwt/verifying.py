@@ -21,7 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..keys import PublicKey, is_low_s
-from . import codec
+from . import codec, ek256k
 from .claims import (
     audiences,
     check_audience,
@@ -101,13 +101,19 @@ class VerifiedToken:
         return io_address(self.public_key)
 
 
+# Every dialect an IoTeX SDK issues; docs/tokens.md has the table.
+DEFAULT_ALGORITHMS = ("ES256", "ES256K", ek256k.ALG)
+_KNOWN_ALGORITHMS = frozenset(DEFAULT_ALGORITHMS)
+
+
 def check_header(header: dict[str, Any]) -> None:
     """The header rules; docs/tokens.md gives the reason for each."""
     alg = header.get("alg")
-    if type(alg) is not str or (alg != "ES256" and alg != "ES256K"):
-        # Only secp256k1 with SHA-256 is verified: "none", HMAC with the public key as
-        # secret, or ES384/ES512 on the same curve (which Go would run) are all refused.
-        raise UnsupportedAlgorithmError("signing method (alg) must be ES256 or ES256K")
+    if type(alg) is not str or alg not in _KNOWN_ALGORITHMS:
+        # Only secp256k1 with SHA-256 or IoTeX's Keccak message hash is verified: "none",
+        # HMAC with the public key as secret, or ES384/ES512 on the same curve (which Go
+        # would run) are all refused.
+        raise UnsupportedAlgorithmError("signing method (alg) must be ES256, ES256K or EK256K")
     if "typ" in header and header["typ"] != "JWT":
         raise MalformedTokenError("header typ must be JWT when present")
     if "crit" in header:
@@ -137,6 +143,24 @@ def check_signature(key: PublicKey, signing_input: bytes, signature: bytes, stri
         raise BadSignatureError(GO_BAD_SIGNATURE)
 
 
+@lru_cache(maxsize=64)
+def _frozen_algorithms(algorithms: tuple[str, ...] | frozenset[str]) -> frozenset[str]:
+    if isinstance(algorithms, str):
+        # "ES256" would be read as its letters; refuse rather than guess.
+        raise TypeError("algorithms must be a collection of names, not a single string")
+    unknown = set(algorithms) - _KNOWN_ALGORITHMS
+    if unknown:
+        raise ValueError(f"unknown algorithms {sorted(unknown)}; known: {DEFAULT_ALGORITHMS}")
+    return frozenset(algorithms)
+
+
+def _algorithm_set(algorithms: Iterable[str]) -> frozenset[str]:
+    """The accepted algorithms, checked once per distinct value (memoised when hashable)."""
+    if isinstance(algorithms, (str, tuple, frozenset)):
+        return _frozen_algorithms(algorithms)
+    return _frozen_algorithms(tuple(algorithms))
+
+
 def verify(
     token: str | bytes,
     *,
@@ -151,6 +175,7 @@ def verify(
     max_size: int = codec.DEFAULT_MAX_TOKEN_SIZE,
     audience: str | Iterable[str] | None = None,
     require_aud: bool = False,
+    algorithms: Iterable[str] = DEFAULT_ALGORITHMS,
 ) -> VerifiedToken:
     """Verify a token or raise the TokenError subclass that says why not.
 
@@ -161,6 +186,7 @@ def verify(
     ``sub`` must equal the subject; ``max_lifetime`` caps exp - iat; ``strict`` refuses
     high-S signatures. ``audience`` (one or several): a token that carries ``aud`` must
     name one of them, and with ``require_aud`` a token without ``aud`` is refused.
+    ``algorithms`` lists the dialects accepted (default: all three).
     """
     if leeway < 0:
         raise ValueError("leeway must not be negative")
@@ -168,6 +194,8 @@ def verify(
         accepted = audiences(audience)
     elif require_aud:
         raise ValueError("require_aud needs the audience to compare aud with")
+    if algorithms is not DEFAULT_ALGORITHMS:
+        algorithms = _algorithm_set(algorithms)
     trusted = trusted_hashes(issuers)
     header_segment, payload, signature, signing_input = codec.split(token, max_size)
     members = _accepted_header(header_segment)
@@ -176,12 +204,19 @@ def verify(
         check_header(header)
     else:
         header = dict(members)
+    alg = header["alg"]
+    if alg not in algorithms:
+        raise UnsupportedAlgorithmError(f"signing method (alg) {alg} is not accepted here")
     claims = codec.parse_object(payload, "claims")
     iss, subject, token_scope, exp, iat, nbf = read_registered(claims)
-    key = issuer_key(iss)
+    recoverable = alg == ek256k.ALG
+    key = ek256k.issuer_key(iss) if recoverable else issuer_key(iss)
     if trusted is not None and key.hash160 not in trusted:
         raise UntrustedIssuerError(f"token issuer {io_address(key)} is not trusted")
-    check_signature(key, signing_input, signature, strict)
+    if recoverable:
+        ek256k.check_signature(key, signing_input, signature, strict)
+    else:
+        check_signature(key, signing_input, signature, strict)
     now = int(time.time()) if now is None else int(now)
     try:
         check_times(exp, iat, nbf, now, leeway, require_exp, max_lifetime)

@@ -21,6 +21,7 @@ from ..jwt import (
     verify,
 )
 from ..jwt.claims import audiences
+from ..jwt.verifying import DEFAULT_ALGORITHMS
 from .decision import Decision, check_rights, token_digest, twin_token
 from .errors import PolicyError, PolicyWarning
 from .forwarding import ForwardHeaders
@@ -99,6 +100,7 @@ class Policy:
         audience: str | Iterable[str] | None = None,
         require_aud: bool = False,
         forward_headers: Mapping[str, str] | None = None,
+        algorithms: Iterable[str] = DEFAULT_ALGORITHMS,
     ) -> None:
         self.warnings: list[str] = []
         if issuers is ANY_ISSUER:
@@ -146,6 +148,17 @@ class Policy:
         self.cache_size = cache_size
         self.cache_bytes = cache_bytes
         self.source = source
+        if isinstance(algorithms, str) or not algorithms:
+            raise PolicyError(
+                "algorithms must be a non-empty list of ES256, ES256K, EK256K", key="algorithms"
+            )
+        unknown = sorted(set(algorithms) - set(DEFAULT_ALGORITHMS))
+        if unknown:
+            raise PolicyError(
+                f"unknown algorithms {unknown}; known: {', '.join(DEFAULT_ALGORITHMS)}",
+                key="algorithms",
+            )
+        self.algorithms = frozenset(algorithms)
         self._cache: OrderedDict[str, _CacheEntry] = OrderedDict()
         self._cache_used = 0  # bytes charged to the entries in _cache
         self._failures: ByteMemo[str, tuple[Decision, float]] = ByteMemo(FAILURE_MEMO_BYTES)
@@ -289,6 +302,7 @@ class Policy:
                 require_exp=self.require_exp,
                 audience=self.audience,
                 require_aud=self.require_aud,
+                algorithms=self.algorithms,
             )
         except TokenError as exc:
             failure = Decision(False, 401, exc.code, exc.message, None, digest, issuer=exc.issuer)

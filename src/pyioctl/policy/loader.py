@@ -70,6 +70,7 @@ _TOP_KEYS = (
     "audience",
     "require_aud",
     "forward_headers",
+    "algorithms",
 )
 _ROUTE_KEYS = ("path", "subject", "scopes", "one_time")
 _REVOKED_KEYS = ("file", "redis", "key", "revoked_before")
@@ -176,6 +177,8 @@ class PolicyReader:
             raise self.fail(
                 top["routes"][1], "routes.one_time", "one-time routes need revoked.redis"
             )
+        if "algorithms" in top:
+            kwargs["algorithms"] = self.algorithms(top["algorithms"][1])
         try:
             return Policy(**kwargs)
         except PolicyError as exc:
@@ -198,6 +201,12 @@ class PolicyReader:
         if not isinstance(node, yaml.SequenceNode) or not node.value:
             raise self.fail(node, "issuers", "expected a non-empty list of issuers, or 'any'")
         return [self.issuer(item, f"issuers[{i}]") for i, item in enumerate(node.value)]
+
+    def algorithms(self, node: yaml.Node) -> list[str]:
+        """The token dialects accepted (default: ES256, ES256K and EK256K)."""
+        if not isinstance(node, yaml.SequenceNode) or not node.value:
+            raise self.fail(node, "algorithms", "expected a non-empty list such as [ES256, EK256K]")
+        return [self.scalar(item, f"algorithms[{i}]", _string) for i, item in enumerate(node.value)]
 
     def routes(self, node: yaml.Node) -> list[Route]:
         if not isinstance(node, yaml.SequenceNode):
