@@ -10,8 +10,10 @@ import time
 import warnings
 from collections import OrderedDict
 from collections.abc import Iterable
+from datetime import timedelta
 from pathlib import Path
 
+from ..durations import to_seconds
 from ..jwt import (
     ANY_ISSUER,
     Issuers,
@@ -65,7 +67,7 @@ class Policy:
         issuers: Iterable[str] | object,
         routes: Iterable[Route] = (),
         default: str = "deny",
-        leeway: int = 0,
+        leeway: int | timedelta | str = 0,
         require_exp: bool = True,
         max_lifetime: int | None = None,
         revoked: RevocationList | None = None,
@@ -94,7 +96,10 @@ class Policy:
             raise PolicyError("cache_size must be >= 0")
         self.routes = tuple(routes)
         self.default_allow = default == "allow"
-        self.leeway = int(leeway)
+        try:
+            self.leeway = to_seconds(leeway)
+        except ValueError as exc:
+            raise PolicyError(f"leeway: {exc}", key="leeway") from None
         self.require_exp = require_exp
         self.max_lifetime = max_lifetime
         self.revoked = revoked if revoked is not None else RevocationList()
