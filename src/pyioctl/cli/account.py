@@ -10,7 +10,7 @@ from ..config import check_alias
 from ..errors import KeyFormatError
 from ..hdwallet import is_hdw_signer
 from ..keys import PrivateKey, recover_message_signer
-from .app import App, pass_app
+from .app import App, complete_signer, pass_app
 from .base import IoctlGroup
 from .output import CliError, GoCode, wrapped
 from .signer import unlock_signer
@@ -306,7 +306,7 @@ def _message_bytes(message: str) -> bytes:
 @account.command()
 @click.argument("message")
 @click.option("-s", "--signer", required=True, metavar="ALIAS|ADDRESS|hdw::PATH",
-              help="Account that signs.")  # fmt: skip
+              help="Account that signs.", shell_complete=complete_signer)  # fmt: skip
 @pass_app
 def sign(app: App, message: str, signer: str) -> None:
     """Sign a hex MESSAGE like Ethereum personal_sign; prints r||s||v (130 hex).
