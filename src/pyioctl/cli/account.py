@@ -13,7 +13,7 @@ from ..keys import PrivateKey, recover_message_signer
 from .app import App, complete_signer, pass_app
 from .base import IoctlGroup
 from .output import CliError, GoCode, wrapped
-from .signer import unlock_signer
+from .signer import DECRYPTING, unlock_signer
 
 
 @click.group(cls=IoctlGroup)
@@ -158,7 +158,8 @@ def import_keystore(app: App, alias: str, filepath: str) -> None:
     password = app.prompt.secret(
         f"#{alias}: Enter your password of keystore, which will not be exposed on the screen."
     )
-    with wrapped(GoCode.KEYSTORE, "failed to decrypt key"):
+    with wrapped(GoCode.KEYSTORE, "failed to decrypt key"), app.out.progress(DECRYPTING) as begin:
+        begin()
         key = decrypt(data, password, where=filepath)
     _finish_import(app, alias, key)
 
@@ -264,7 +265,11 @@ def update(app: App, target: str) -> None:
         # Go prints success here although nothing changed.
         raise CliError(f"account #{io_address} is not in the keystore", GoCode.KEYSTORE)
     current = app.prompt.secret(f"#{io_address}: Enter current password\n")
-    with wrapped(GoCode.KEYSTORE, "error occurs when checking current password"):
+    with (
+        wrapped(GoCode.KEYSTORE, "error occurs when checking current password"),
+        app.out.progress(DECRYPTING) as begin,
+    ):
+        begin()
         app.wallet.keystore.unlock(found, current)
     new = app.prompt.secret(f"#{io_address}: Enter new password\n")
     again = app.prompt.secret(f"#{io_address}: Enter new password again\n")

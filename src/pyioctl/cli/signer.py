@@ -7,6 +7,8 @@ from ..keys import PrivateKey
 from .app import App
 from .output import CliError, GoCode
 
+DECRYPTING = "Decrypting key…"
+
 
 def unlock_signer(app: App, signer: str, password: str | None) -> PrivateKey:
     """Key of ``signer`` (io address in the keystore, or ``hdw::…``); asks when no password.
@@ -14,7 +16,7 @@ def unlock_signer(app: App, signer: str, password: str | None) -> PrivateKey:
     scrypt takes about a second; a terminal shows ``Decrypting key…`` meanwhile, from the
     moment the password is known (after the prompt, or at once when it was given).
     """
-    with app.out.progress("Decrypting key…") as begin:
+    with app.out.progress(DECRYPTING) as begin:
 
         def ask(text: str) -> str:
             answer = app.ask_password(text)
