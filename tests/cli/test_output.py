@@ -12,8 +12,10 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from helpers import VECTOR_ETH, VECTOR_IO, check_error, envelopes
+from helpers import VECTOR_ETH, VECTOR_IO, VECTOR_KEY, check_error, envelopes
+from pyioctl import jwt as pjwt
 from pyioctl.cli.main import cli
+from pyioctl.keys import PrivateKey
 
 ETHADDR_ENVELOPE = (
     '{\n  "messageType": "result",\n  "message": {\n'
@@ -187,9 +189,11 @@ try:
     main()
 except SystemExit as exc:
     assert not exc.code, exc.code
-heavy = [m for m in ("Crypto.Protocol.KDF", "Crypto.Cipher.AES") if m in sys.modules]
+heavy = [m for m in ("Crypto.Protocol.KDF", "Crypto.Cipher.AES", "click.shell_completion",
+                     "pyioctl.cli.completion") if m in sys.modules]
 print("HEAVY:" + ",".join(heavy))
 """
+_TOKEN = pjwt.sign(PrivateKey.from_hex(VECTOR_KEY), sub="s", iat=1_700_000_000)
 
 
 @pytest.mark.parametrize(
@@ -200,8 +204,10 @@ print("HEAVY:" + ",".join(heavy))
         ["alias", "list"],
         ["config", "get", "wallet"],
         ["account", "create", "-n", "1"],
+        ["jwt", "decode", _TOKEN],
+        ["jwt", "verify", _TOKEN, "--any-issuer"],
     ],
-    ids=" ".join,
+    ids=lambda args: " ".join(args)[:20],
 )
 def test_commands_that_decrypt_nothing_import_no_scrypt_or_aes(
     ioctl, light_account, args: list[str]
@@ -229,6 +235,18 @@ def test_the_probe_does_see_scrypt_when_a_key_is_decrypted(ioctl, light_account)
         check=False,
     )
     assert "Crypto.Protocol.KDF" in proc.stdout.splitlines()[-1]
+
+
+def test_the_probe_does_see_completion_when_a_script_is_made(ioctl) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROBE, "completion", "bash"],
+        capture_output=True,
+        text=True,
+        env=ioctl.environment(),
+        timeout=60,
+        check=False,
+    )
+    assert "click.shell_completion" in proc.stdout.splitlines()[-1]
 
 
 @pytest.mark.parametrize("group", [[], ["account"], ["jwt"], ["hdwallet"]])

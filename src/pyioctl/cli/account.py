@@ -10,10 +10,10 @@ from ..config import check_alias
 from ..errors import KeyFormatError
 from ..hdwallet import is_hdw_signer
 from ..keys import PrivateKey, recover_message_signer
-from .app import App, pass_app
+from .app import App, complete_signer, pass_app
 from .base import IoctlGroup
 from .output import CliError, GoCode, wrapped
-from .signer import unlock_signer
+from .signer import DECRYPTING, unlock_signer
 
 
 @click.group(cls=IoctlGroup)
@@ -158,7 +158,8 @@ def import_keystore(app: App, alias: str, filepath: str) -> None:
     password = app.prompt.secret(
         f"#{alias}: Enter your password of keystore, which will not be exposed on the screen."
     )
-    with wrapped(GoCode.KEYSTORE, "failed to decrypt key"):
+    with wrapped(GoCode.KEYSTORE, "failed to decrypt key"), app.out.progress(DECRYPTING) as begin:
+        begin()
         key = decrypt(data, password, where=filepath)
     _finish_import(app, alias, key)
 
@@ -264,7 +265,11 @@ def update(app: App, target: str) -> None:
         # Go prints success here although nothing changed.
         raise CliError(f"account #{io_address} is not in the keystore", GoCode.KEYSTORE)
     current = app.prompt.secret(f"#{io_address}: Enter current password\n")
-    with wrapped(GoCode.KEYSTORE, "error occurs when checking current password"):
+    with (
+        wrapped(GoCode.KEYSTORE, "error occurs when checking current password"),
+        app.out.progress(DECRYPTING) as begin,
+    ):
+        begin()
         app.wallet.keystore.unlock(found, current)
     new = app.prompt.secret(f"#{io_address}: Enter new password\n")
     again = app.prompt.secret(f"#{io_address}: Enter new password again\n")
@@ -301,7 +306,7 @@ def _message_bytes(message: str) -> bytes:
 @account.command()
 @click.argument("message")
 @click.option("-s", "--signer", required=True, metavar="ALIAS|ADDRESS|hdw::PATH",
-              help="Account that signs.")  # fmt: skip
+              help="Account that signs.", shell_complete=complete_signer)  # fmt: skip
 @click.option("--prefix", type=click.Choice(["eth", "iotex"]), default="eth", show_default=True,
               help="Message preamble: eth (Go ioctl, personal_sign) or iotex "
                    "(iotex-antenna's Account.sign/recover).")  # fmt: skip

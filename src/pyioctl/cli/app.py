@@ -68,3 +68,24 @@ def get_app() -> App:
 
 
 pass_app = click.make_pass_decorator(App)
+
+
+def complete_signer(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion for ``-s``: alias names, then the keystore's io addresses.
+
+    Read straight from config.default and the key file headers: nothing is created,
+    written, decrypted or printed, and any problem simply completes nothing.
+    """
+    from ..config import CONFIG_FILENAME, config_dir, parse
+    from ..errors import PyioctlError
+    from ..keystore import Keystore
+
+    try:
+        directory = config_dir()
+        config = parse((directory / CONFIG_FILENAME).read_text(encoding="utf-8"))
+        config.fill_in(str(directory))
+        names = sorted(config.aliases)
+        names += [account.address for account in Keystore(config.wallet).accounts()]
+    except (OSError, UnicodeDecodeError, PyioctlError):
+        return []
+    return [name for name in names if name.startswith(incomplete)]

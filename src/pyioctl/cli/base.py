@@ -1,4 +1,8 @@
-"""click classes that speak like cobra: argument-count and unknown-flag errors use ioctl's texts."""
+"""click classes that speak like cobra: argument-count and unknown-flag errors use ioctl's texts.
+
+A mistyped command gets cobra's ``Did you mean this?`` list (what Go ioctl prints), a
+mistyped flag click's ``Did you mean --x?`` (cobra has none for flags).
+"""
 
 from __future__ import annotations
 
@@ -42,11 +46,12 @@ class IoctlCommand(click.Command):
         self.valid_args = valid_args
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not any(a in ("--help", "-h") for a in args):
+        # Completion parses half-typed lines: let click be lenient there.
+        if not ctx.resilient_parsing and not any(a in ("--help", "-h") for a in args):
             try:
                 positionals = self._positionals(ctx, args)
             except click.NoSuchOption as exc:
-                raise click.UsageError(_unknown_flag(exc), ctx) from None
+                raise click.UsageError(_unknown_flag(exc, ctx), ctx) from None
             except click.UsageError:
                 positionals = None
             if positionals is not None:
@@ -77,11 +82,52 @@ class IoctlCommand(click.Command):
         return found + list(leftover)
 
 
-def _unknown_flag(exc: click.NoSuchOption) -> str:
+def _unknown_flag(exc: click.NoSuchOption, ctx: click.Context) -> str:
     name = exc.option_name
     if name.startswith("--"):
-        return f"unknown flag: {name}"
-    return f"unknown shorthand flag: '{name.lstrip('-')[:1]}' in {name}"
+        message = f"unknown flag: {name}"
+    else:
+        message = f"unknown shorthand flag: '{name.lstrip('-')[:1]}' in {name}"
+    # click's candidates (difflib close matches), minus the flags kept only for Go's sake.
+    hidden = {
+        opt
+        for param in ctx.command.params
+        if getattr(param, "hidden", False)
+        for opt in (*param.opts, *param.secondary_opts)
+    }
+    close = [p for p in exc.possibilities or () if p not in hidden]
+    if len(close) == 1:
+        message += f" Did you mean {close[0]}?"
+    elif close:
+        message += f" (Possible options: {', '.join(sorted(close))})"
+    return message
+
+
+def _levenshtein(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def _suggestions(typed: str, names: list[str]) -> str:
+    """cobra's ``findSuggestions``: names within edit distance 2 of, or starting with, what
+    was typed (case-insensitive), as ``\n\nDid you mean this?\n\t<name>`` lines."""
+    lowered = typed.lower()
+    # A bound on the input keeps the quadratic distance cheap for any argument.
+    if len(lowered) > 64:
+        return ""
+    found = [
+        name
+        for name in names
+        if _levenshtein(lowered, name.lower()) <= 2 or name.lower().startswith(lowered)
+    ]
+    if not found:
+        return ""
+    return "\n\nDid you mean this?" + "".join(f"\n\t{name}" for name in found)
 
 
 class IoctlGroup(click.Group):
@@ -92,8 +138,15 @@ class IoctlGroup(click.Group):
             return super().resolve_command(ctx, args)
         except click.UsageError as exc:
             if args and not args[0].startswith("-"):
+                names = [
+                    name
+                    for name in self.list_commands(ctx)
+                    if not getattr(self.commands.get(name), "hidden", False)
+                ]
                 raise click.UsageError(
-                    f'unknown command "{args[0]}" for "{ctx.command_path}"', ctx
+                    f'unknown command "{args[0]}" for "{ctx.command_path}"'
+                    + _suggestions(args[0], names),
+                    ctx,
                 ) from None
             raise exc
 
@@ -101,7 +154,7 @@ class IoctlGroup(click.Group):
         try:
             return super().parse_args(ctx, args)
         except click.NoSuchOption as exc:
-            raise click.UsageError(_unknown_flag(exc), ctx) from None
+            raise click.UsageError(_unknown_flag(exc, ctx), ctx) from None
 
 
 IoctlGroup.group_class = IoctlGroup

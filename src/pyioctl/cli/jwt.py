@@ -16,9 +16,10 @@ from ..durations import parse_duration
 from ..errors import PyioctlError
 from ..fsutil import atomic_write
 from ..hdwallet import is_hdw_signer
-from .app import App, pass_app
+from .app import App, complete_signer, pass_app
 from .base import IoctlGroup
 from .output import CliError, GoCode, wrapped
+from .prompt import stdin_is_terminal
 from .revoke import revoke
 from .serve import serve
 from .signer import unlock_signer
@@ -27,6 +28,8 @@ _INT64 = re.compile(r"[+-]?[0-9]+")  # ASCII only, as strconv.ParseInt
 _MAX_STDIN_TOKEN = 4 * _jwt.DEFAULT_MAX_TOKEN_SIZE
 # Claims for a token that must fit in DEFAULT_MAX_TOKEN_SIZE; the JSON can be no larger.
 _MAX_ARGUMENTS = 64 * 1024
+# What Go ioctl copies from --with-arguments into the token; iat and iss it sets itself.
+_SIGNED_ARGUMENTS = frozenset({"exp", "scope", "sub"})
 _GO_TYPE_NAMES = {bool: "bool", int: "number", float: "number", list: "array", dict: "object"}
 
 
@@ -130,6 +133,7 @@ def _sign_output(token: str, key_address: str, public_hex: str, claims: dict[str
     default="",
     metavar="ALIAS|ADDRESS|hdw::PATH",
     help="Account that signs (default: the default account).",
+    shell_complete=complete_signer,
 )
 @click.option(
     "-P",
@@ -157,6 +161,11 @@ def _sign_output(token: str, key_address: str, public_hex: str, claims: dict[str
     "where Go ioctl reads it.",
 )
 @click.option(
+    "--token-only",
+    is_flag=True,
+    help="Print only the token and a newline, for scripts: TOKEN=$(ioctl jwt sign … --token-only).",
+)
+@click.option(
     "--alg",
     type=click.Choice(list(_jwt.ALGORITHMS)),
     default="ES256",
@@ -171,7 +180,7 @@ def _sign_output(token: str, key_address: str, public_hex: str, claims: dict[str
 @click.option("-w", "--wait", is_flag=True, hidden=True)
 @pass_app
 def sign(app: App, signer: str, password: str, arguments: str, expires_in: int | None,
-         save: bool, alg: str, **_ignored: Any) -> None:  # fmt: skip
+         save: bool, token_only: bool, alg: str, **_ignored: Any) -> None:  # fmt: skip
     """Sign a JWT access token with an account's key.
 
     \b
@@ -195,11 +204,26 @@ def sign(app: App, signer: str, password: str, arguments: str, expires_in: int |
     token = _jwt.sign(
         key, sub=claims.get("sub", ""), scope=claims.get("scope", ""), exp=exp, iat=now, alg=alg
     )
+    unsigned = sorted(set(claims) - _SIGNED_ARGUMENTS)
     claims["iat"] = str(now)
     claims["iss"] = _jwt.decode(token).claims["iss"]
-    app.out.result(_sign_output(token, key.address, key.public_key.hex(), claims))
+    if token_only:
+        app.out.raw(token)
+    else:
+        app.out.result(_sign_output(token, key.address, key.public_key.hex(), claims))
     if not exp:
         app.out.warn("Warn: this token has no expiry (exp); it is valid until its key is revoked.")
+    elif exp < now:
+        app.out.warn(
+            f"Warn: exp {exp} is {_jwt.go_duration(now - exp)} in the past: "
+            "this token is already expired."
+        )
+    if unsigned:
+        app.out.warn(
+            "Warn: --with-arguments keys not in the token: "
+            + ", ".join(gojson.dumps(name) for name in unsigned)
+            + '; only "exp", "scope" and "sub" are signed.'
+        )
     if save:
         path = app.config_file.auth_jwt_path
         with wrapped(GoCode.WRITE_FILE, "failed to save token"):
@@ -208,6 +232,14 @@ def sign(app: App, signer: str, password: str, arguments: str, expires_in: int |
 
 
 def _read_token(token: str | None) -> str:
+    if token is None and stdin_is_terminal():
+        # Reading a terminal would wait silently for input nobody knows to type.
+        path = click.get_current_context().command_path
+        raise CliError(
+            "no token given",
+            GoCode.INPUT,
+            hint=f'Usage: {path} TOKEN, or pipe it in: echo "$TOKEN" | {path}',
+        )
     if token is None or token == "-":
         # Bounded: a token is at most a few KiB, and verify refuses anything over its limit.
         token = sys.stdin.read(_MAX_STDIN_TOKEN)

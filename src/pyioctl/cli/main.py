@@ -16,15 +16,21 @@ import click
 
 from ..errors import PyioctlError
 from .app import App
-from .base import IoctlGroup
+from .base import IoctlCommand, IoctlGroup
 from .output import EXIT_ERROR, EXIT_INTERRUPTED, CliError, GoCode, Output
 
 _SUBGROUPS = {
     "account": ("pyioctl.cli.account", "account", "Manage accounts"),
     "alias": ("pyioctl.cli.alias", "alias", "Manage aliases of account addresses"),
+    "completion": (
+        "pyioctl.cli.completion",
+        "completion",
+        "Print a bash, zsh or fish completion script",
+    ),
     "config": ("pyioctl.cli.config", "config", "Get, set, or reset configuration for ioctl"),
     "hdwallet": ("pyioctl.cli.hdwallet", "hdwallet", "Manage hdwallets"),
     "jwt": ("pyioctl.cli.jwt", "jwt", "Sign, verify, decode and serve JWT access tokens"),
+    "version": ("pyioctl.cli.main", "version", "Print the version (as ioctl --version)"),
 }
 
 
@@ -69,6 +75,19 @@ def cli(ctx: click.Context, output_format: str, non_interactive: bool | None, qu
     (balance, nonce, actions, info) are not part of this tool.
     """
     ctx.obj = App(json_mode=bool(output_format), non_interactive=non_interactive)
+
+
+@click.command(cls=IoctlCommand)
+@click.pass_context
+def version(ctx: click.Context) -> None:
+    """Print the version, exactly as ``ioctl --version`` does.
+
+    Example: ioctl version
+    """
+    # The --version option's own callback: one text for both spellings.
+    option = next(p for p in cli.params if p.name == "version")
+    assert option.callback is not None
+    option.callback(ctx, option, True)
 
 
 _VALUE_FLAGS = ("-o", "--output-format")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from enum import IntEnum
 from typing import Any, NoReturn
 
@@ -53,12 +53,14 @@ class CliError(Exception):
         *,
         usage: bool = False,
         reason: str | None = None,
+        hint: str | None = None,
     ) -> None:
         super().__init__(info)
         self.info = info
         self.code = code
         self.usage = usage
         self.reason = reason
+        self.hint = hint  # a second stderr line in human mode, e.g. how to call the command
 
 
 @contextlib.contextmanager
@@ -74,6 +76,13 @@ def wrapped(code: GoCode, prefix: str = "") -> Iterator[None]:
         raise CliError(info, code or exc.code) from None
     except PyioctlError as exc:
         raise CliError(f"{prefix}: {exc}" if prefix else str(exc), code) from None
+
+
+def is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
 
 
 class Output:
@@ -133,6 +142,27 @@ class Output:
         sys.stderr.write(text + "\n")
         sys.stderr.flush()
 
+    @contextlib.contextmanager
+    def progress(self, text: str) -> Iterator[Callable[[], None]]:
+        """Yields ``begin``: once called, ``text`` shows on a terminal's stderr until the
+        block ends, then the line is erased so prompts, results and errors start clean.
+        Not shown when stderr is a file or pipe: logs get no progress noise."""
+        shown = False
+
+        def begin() -> None:
+            nonlocal shown
+            if not shown and is_terminal(sys.stderr):
+                sys.stderr.write(text)
+                sys.stderr.flush()
+                shown = True
+
+        try:
+            yield begin
+        finally:
+            if shown:
+                sys.stderr.write("\r\x1b[K")  # back to column 0, erase to the end of line
+                sys.stderr.flush()
+
     def fail(self, error: CliError) -> NoReturn:
         if self.json_mode:
             message: dict[str, Any] = {"code": int(error.code), "info": error.info}
@@ -141,5 +171,7 @@ class Output:
             self._envelope("error", message)
         else:
             sys.stderr.write(f"Error: {error.info}\n")
+            if error.hint:
+                sys.stderr.write(error.hint + "\n")
             sys.stderr.flush()
         raise SystemExit(EXIT_ERROR)

@@ -11,14 +11,11 @@ from __future__ import annotations
 import os
 import sys
 
-from .output import CliError, GoCode, Output
+from .output import CliError, GoCode, Output, is_terminal
 
 
 def stdin_is_terminal() -> bool:
-    try:
-        return sys.stdin.isatty()
-    except (AttributeError, ValueError):
-        return False
+    return is_terminal(sys.stdin)
 
 
 class Prompter:

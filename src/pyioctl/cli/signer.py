@@ -7,12 +7,27 @@ from ..keys import PrivateKey
 from .app import App
 from .output import CliError, GoCode
 
+DECRYPTING = "Decrypting key…"
+
 
 def unlock_signer(app: App, signer: str, password: str | None) -> PrivateKey:
-    """Key of ``signer`` (io address in the keystore, or ``hdw::…``); asks when no password."""
-    try:
-        return app.wallet.unlock(signer, password, app.ask_password)
-    except HDWalletError as exc:
-        # Go ioctl reports every hdw:: signer failure as an InputError (code 13 in -o json);
-        # commands that wrap it (account export, sign) replace the code with their own.
-        raise CliError(str(exc), GoCode.INPUT) from None
+    """Key of ``signer`` (io address in the keystore, or ``hdw::…``); asks when no password.
+
+    scrypt takes about a second; a terminal shows ``Decrypting key…`` meanwhile, from the
+    moment the password is known (after the prompt, or at once when it was given).
+    """
+    with app.out.progress(DECRYPTING) as begin:
+
+        def ask(text: str) -> str:
+            answer = app.ask_password(text)
+            begin()
+            return answer
+
+        if password:
+            begin()
+        try:
+            return app.wallet.unlock(signer, password, ask)
+        except HDWalletError as exc:
+            # Go ioctl reports every hdw:: signer failure as an InputError (code 13 in -o json);
+            # commands that wrap it (account export, sign) replace the code with their own.
+            raise CliError(str(exc), GoCode.INPUT) from None

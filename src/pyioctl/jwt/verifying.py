@@ -15,11 +15,13 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 from hashlib import sha256
 from types import MappingProxyType
 from typing import Any
 
+from ..durations import to_seconds
 from ..keys import PublicKey, is_low_s
 from . import codec, ek256k
 from .claims import (
@@ -166,7 +168,7 @@ def verify(
     *,
     issuers: IssuerSpec,
     now: int | None = None,
-    leeway: int = 0,
+    leeway: int | timedelta | str = 0,
     scope: str | Iterable[str] | None = None,
     sub: str | None = None,
     max_lifetime: int | None = None,
@@ -181,13 +183,16 @@ def verify(
 
     ``issuers`` is required: the accounts (io address, 0x address or public key; a list,
     tuple, set or a prebuilt ``Issuers``) whose tokens are accepted, or ``ANY_ISSUER``.
-    ``now`` defaults to the current Unix time; ``leeway`` seconds apply to exp, iat and
-    nbf; ``scope`` rights (space-separated or a list) must all be granted, any case;
-    ``sub`` must equal the subject; ``max_lifetime`` caps exp - iat; ``strict`` refuses
-    high-S signatures. ``audience`` (one or several): a token that carries ``aud`` must
-    name one of them, and with ``require_aud`` a token without ``aud`` is refused.
-    ``algorithms`` lists the dialects accepted (default: all three).
+    ``now`` defaults to the current Unix time; ``leeway`` (seconds, a ``timedelta`` or a
+    duration string such as ``"30s"`` or ``"2m"``) applies to exp, iat and nbf; ``scope``
+    rights (space-separated or a list) must all be granted, any case; ``sub`` must equal
+    the subject; ``max_lifetime`` caps exp - iat; ``strict`` refuses high-S signatures.
+    ``audience`` (one or several): a token that carries ``aud`` must name one of them,
+    and with ``require_aud`` a token without ``aud`` is refused. ``algorithms`` lists the
+    dialects accepted (default: all three).
     """
+    if type(leeway) is not int:  # the common int skips the conversion on this hot path
+        leeway = to_seconds(leeway)
     if leeway < 0:
         raise ValueError("leeway must not be negative")
     if audience is not None:

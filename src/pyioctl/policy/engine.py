@@ -10,8 +10,10 @@ import time
 import warnings
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from pathlib import Path
 
+from ..durations import to_seconds
 from ..jwt import (
     ANY_ISSUER,
     Issuers,
@@ -90,7 +92,7 @@ class Policy:
         issuers: Iterable[str] | object,
         routes: Iterable[Route] = (),
         default: str = "deny",
-        leeway: int = 0,
+        leeway: int | timedelta | str = 0,
         require_exp: bool = True,
         max_lifetime: int | None = None,
         revoked: RevocationList | None = None,
@@ -141,7 +143,10 @@ class Policy:
             self._warn(message)
         self.routes = tuple(routes)
         self.default_allow = default == "allow"
-        self.leeway = int(leeway)
+        try:
+            self.leeway = to_seconds(leeway)
+        except ValueError as exc:
+            raise PolicyError(f"leeway: {exc}", key="leeway") from None
         self.require_exp = require_exp
         self.max_lifetime = max_lifetime
         self.revoked = revoked if revoked is not None else RevocationList()

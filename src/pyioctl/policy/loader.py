@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from ..durations import parse_duration
+from ..durations import to_seconds
 from ..errors import PyioctlError
 from ..jwt import (
     ANY_ISSUER,
@@ -22,19 +22,6 @@ from .revocation import RevocationList, issuer_hash
 from .routes import Route
 
 _METHOD = re.compile(r"[A-Z]+")
-
-
-def _seconds(value: Any) -> int:
-    """Whole seconds from an int or a duration like ``30s``, ``5m``, ``2h``, ``7d``, ``1h30m``."""
-    if isinstance(value, bool):
-        raise ValueError("expected seconds, not a boolean")
-    if isinstance(value, int):
-        if value < 0:
-            raise ValueError("must not be negative")
-        return value
-    if isinstance(value, str):
-        return parse_duration(value)
-    raise ValueError(f"expected seconds or a duration like 30s, 5m, 2h, 7d, not {value!r}")
 
 
 def _unix_time(value: Any) -> int:
@@ -154,8 +141,8 @@ class PolicyReader:
             "source": self.source,
         }
         for name, convert in (
-            ("leeway", _seconds),
-            ("max_lifetime", _seconds),
+            ("leeway", to_seconds),
+            ("max_lifetime", to_seconds),
             ("cache_size", _count),
             ("cache_bytes", _count),
         ):
