@@ -36,5 +36,7 @@ def to_seconds(value: int | float | timedelta | str) -> int:
     if isinstance(value, (int, float)):
         if value < 0:
             raise ValueError("must not be negative")
+        if value != value or value == float("inf"):
+            raise ValueError("must be a finite number of seconds")
         return int(value)
     raise ValueError(f"expected seconds or a duration like 30s, 5m, 2h, 7d, not {value!r}")

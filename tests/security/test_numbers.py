@@ -8,8 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pyioctl import config, gohex
-from pyioctl.durations import parse_duration
+from pyioctl.durations import parse_duration, to_seconds
 from pyioctl.errors import ConfigError
+from pyioctl.web.server import parse_listen
 
 NON_ASCII_DIGITS = st.characters(categories=["Nd"]).filter(lambda c: not c.isascii())
 
@@ -38,3 +39,26 @@ def test_hex_is_go_strict(text: str) -> None:
         assert not (len(text) % 2 == 0 and all(c in "0123456789abcdefABCDEF" for c in text))
     else:
         assert data == bytes.fromhex(text) and " " not in text
+
+
+@settings(max_examples=100, deadline=None)
+@given(port=st.text(max_size=6))
+def test_listen_ports_are_ascii_digits_only(port: str) -> None:
+    try:
+        _host, number = parse_listen("127.0.0.1:" + port)
+    except ValueError as exc:
+        assert str(exc).startswith("expected HOST:PORT")
+    else:
+        assert port.isascii() and port.isdigit() and number == int(port) <= 65535
+
+
+@settings(max_examples=100, deadline=None)
+@given(value=st.floats() | st.integers())
+def test_seconds_are_finite_or_refused(value: float) -> None:
+    # inf used to escape as OverflowError: a policy with `leeway: .inf` crashed the load.
+    try:
+        seconds = to_seconds(value)
+    except ValueError:
+        assert not 0 <= value < float("inf")
+    else:
+        assert seconds == int(value) >= 0

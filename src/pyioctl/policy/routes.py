@@ -79,28 +79,106 @@ def canonical_path(target: str, *, literal: bool = False) -> str | None:
     return path
 
 
-def _glob_regex(glob: str) -> re.Pattern[str]:
+# Glob elements: what one position of a compiled glob consumes.
+_LITERAL, _ONE, _STAR, _GLOBSTAR, _SLASH_OR_SKIP = range(5)
+
+
+def _glob_elements(glob: str) -> list[tuple[int, str]]:
     """``*`` and ``?`` stay inside one segment; ``**`` spans segments, and ``/**`` also
-    matches the bare parent (``/weather/**`` covers ``/weather``)."""
-    out = []
+    matches the bare parent (``/weather/**`` covers ``/weather``): it is an optional
+    ``/`` followed by ``**``."""
+    out: list[tuple[int, str]] = []
     i = 0
     while i < len(glob):
         if glob.startswith("/**", i) and (i + 3 == len(glob) or glob[i + 3] == "/"):
-            out.append("(?:/.*)?")
+            out += [(_SLASH_OR_SKIP, "/"), (_GLOBSTAR, "")]
             i += 3
         elif glob.startswith("**", i):
-            out.append(".*")
+            out.append((_GLOBSTAR, ""))
             i += 2
         elif glob[i] == "*":
-            out.append("[^/]*")
+            out.append((_STAR, ""))
             i += 1
         elif glob[i] == "?":
-            out.append("[^/]")
+            out.append((_ONE, ""))
             i += 1
         else:
-            out.append(re.escape(glob[i]))
+            out.append((_LITERAL, glob[i]))
             i += 1
-    return re.compile("".join(out), re.DOTALL)
+    return out
+
+
+def _glob_regex(elements: list[tuple[int, str]]) -> re.Pattern[str]:
+    parts = []
+    for i, (kind, char) in enumerate(elements):
+        if kind == _LITERAL:
+            parts.append(re.escape(char))
+        elif kind == _ONE:
+            parts.append("[^/]")
+        elif kind == _STAR:
+            parts.append("[^/]*")
+        elif kind == _GLOBSTAR:
+            parts.append(".*)?" if i and elements[i - 1][0] == _SLASH_OR_SKIP else ".*")
+        else:
+            parts.append("(?:/")
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def _backtracks_linearly(glob: str) -> bool:
+    """Whether a backtracking regex matches ``glob`` in time linear in the path.
+
+    ``re`` tries every split of one quantifier against every split of the next, so
+    ``/**/a/**/b`` costs n^2 and each further ``**`` another factor of n (57 s for 400
+    segments), as does ``a*b*c`` within one long segment. With at most one ``**`` and at
+    most one ``*`` per segment, every ``[^/]*`` ends where its segment does, and the one
+    ``.*`` has n splits that each cost at most the segments after it: linear.
+    """
+    if glob.count("**") > 1:
+        return False
+    return all(segment == "**" or segment.count("*") <= 1 for segment in glob.split("/"))
+
+
+class _GlobAutomaton:
+    """A glob as a bit-parallel NFA: bit j of the state is "before element j". Each path
+    character costs a fixed number of integer operations, whatever the glob's shape, so
+    any glob matches in time linear in the path (the regex fast path is kept for the
+    shapes that are linear under backtracking too)."""
+
+    __slots__ = ("_accept", "_eps_one", "_eps_two", "_other", "_table")
+
+    def __init__(self, elements: list[tuple[int, str]]) -> None:
+        def bits(*kinds: int) -> int:
+            return sum(1 << j for j, (kind, _) in enumerate(elements) if kind in kinds)
+
+        one, star, globstar = bits(_ONE), bits(_STAR), bits(_GLOBSTAR)
+        self._accept = 1 << len(elements)
+        self._eps_one = star | globstar  # may match nothing: on to the next element
+        self._eps_two = bits(_SLASH_OR_SKIP)  # the whole optional "/**" skipped
+        # Per character: (elements that consume it and advance, elements that loop on it).
+        self._other = (one, star | globstar)  # any character but '/' not in the glob
+        table = {"/": (self._eps_two, globstar)}
+        for j, (kind, char) in enumerate(elements):
+            if kind == _LITERAL:
+                advance, loop = table.get(char, self._other)
+                table[char] = (advance | 1 << j, loop)
+        self._table = table
+
+    def _closure(self, state: int) -> int:
+        while True:
+            wider = state | (state & self._eps_one) << 1 | (state & self._eps_two) << 2
+            if wider == state:
+                return state
+            state = wider
+
+    def fullmatch(self, path: str) -> bool:
+        table, other = self._table, self._other
+        state = self._closure(1)
+        for char in path:
+            advance, loop = table.get(char, other)
+            state = self._closure((state & advance) << 1 | state & loop)
+            if not state:
+                return False
+        return bool(state & self._accept)
 
 
 @dataclass(frozen=True)
@@ -118,13 +196,17 @@ class Route:
     scopes: Mapping[str, str | None] | str | None = None
     # A token (by issuer and jti) passes this route once, across replicas (Redis store).
     one_time: bool = False
-    _regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _matcher: re.Pattern[str] | _GlobAutomaton = field(init=False, repr=False, compare=False)
     _methods: Mapping[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.path.startswith("/"):
             raise PolicyError(f"route path {self.path!r} must start with '/'", key="path")
-        object.__setattr__(self, "_regex", _glob_regex(self.path))
+        elements = _glob_elements(self.path)
+        matcher = (
+            _glob_regex(elements) if _backtracks_linearly(self.path) else _GlobAutomaton(elements)
+        )
+        object.__setattr__(self, "_matcher", matcher)
         methods: dict[str, str] = {}
         if not isinstance(self.scopes, str):
             methods.update(DEFAULT_SCOPES)
@@ -136,7 +218,7 @@ class Route:
         object.__setattr__(self, "_methods", methods)
 
     def matches(self, path: str) -> bool:
-        return self._regex.fullmatch(path) is not None
+        return bool(self._matcher.fullmatch(path))
 
     def scope_for(self, method: str) -> str | None:
         """The scope a request with ``method`` needs here; None when the method is refused."""

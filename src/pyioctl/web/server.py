@@ -45,7 +45,8 @@ class EarlyHup:
 def parse_listen(listen: str) -> tuple[str, int]:
     """``HOST:PORT`` or ``[IPv6]:PORT`` → (host, port); port 0 picks a free one."""
     host, sep, port = listen.rpartition(":")
-    if not sep or not host or not port.isdigit() or int(port) > 65535:
+    # [0-9] only: isdigit() also takes "²", which int() then refuses with another error.
+    if not sep or not host or not (port.isascii() and port.isdigit()) or int(port) > 65535:
         raise ValueError(f"expected HOST:PORT, not {listen!r}")
     return host.strip("[]"), int(port)
 
