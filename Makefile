@@ -28,6 +28,7 @@ test: $(TEST_STAMP)
 
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/soak.py --short
 
 # An sdist and a wheel in dist/; tests/test_package.py installs such a wheel in a fresh venv.
 dist: $(TEST_STAMP)
