@@ -18,6 +18,10 @@ const ops = {
   messageSign: async (r) =>
     (await Account.fromPrivateKey(r.privateKey).sign(r.hex)).toString("hex"),
   recover: (r) => new Account().recover(r.hex, Buffer.from(r.signature, "hex"), false),
+  // Any other string (one with 0x too) antenna signs and recovers as its UTF-8 bytes.
+  textSign: async (r) =>
+    (await Account.fromPrivateKey(r.privateKey).sign(r.text)).toString("hex"),
+  textRecover: (r) => new Account().recover(r.text, Buffer.from(r.signature, "hex"), false),
   encrypt: (r) => wallet.encrypt(r.privateKey, r.password, r.options || {}),
   decrypt: (r) => wallet.decrypt(r.keystore, r.password),
 };
