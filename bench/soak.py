@@ -102,8 +102,9 @@ class Revocable:
     done: float | None = None
     last_pass: float | None = None
 
-    def state(self, sent: float) -> str:
-        if self.started is None or sent < self.started:
+    def state(self, sent: float, received: float) -> str:
+        """``sent``: when the request's last byte left; ``received``: when its answer came."""
+        if self.started is None or received < self.started:
             return "valid"
         if self.done is not None and sent >= self.done + REVOKE_GRACE:
             return "revoked"
@@ -315,8 +316,9 @@ def pick(rng: random.Random, tokens: Tokens) -> Case:
         return Case("tampered", "GET", item, token, 401, reasons)
     if roll < 77:
         revocable = rng.choice(tokens.revocable)
-        token = revocable.twin if rng.random() < 0.5 else revocable.token
-        return Case("revoked mid-run", "GET", item, token, revocable=revocable)
+        if rng.random() < 0.5:
+            return Case("revoked mid-run", "GET", item, revocable.token, revocable=revocable)
+        return Case("its S-flipped twin", "GET", item, revocable.twin, revocable=revocable)
     if roll < 86:
         token = rng.choice(tokens.admin + tokens.read + [None])
         return Case(
@@ -348,10 +350,11 @@ def judge(
     """(what is wrong with the answer, or None; whether it fell in a revocation's transition)."""
     expect_status, reasons, subject = case.status, case.reasons, case.subject
     if case.revocable is not None:
-        state = case.revocable.state(sent)
+        received = time.monotonic()
+        state = case.revocable.state(sent, received)
         if state == "transition":
             if status == 200:
-                case.revocable.last_pass = max(case.revocable.last_pass or 0.0, time.monotonic())
+                case.revocable.last_pass = max(case.revocable.last_pass or 0.0, received)
             return (None if status in (200, 401) else f"status {status} while being revoked"), True
         if state == "revoked":
             expect_status, reasons, subject = 401, frozenset(("revoked",)), None
@@ -379,9 +382,9 @@ def client(
         for attempt in (0, 1):
             if conn is None:
                 conn = http.client.HTTPConnection(*url, timeout=10)
-            sent = time.monotonic()
             try:
                 conn.request("GET", "/auth", headers=headers_of(case))
+                sent = time.monotonic()
                 response = conn.getresponse()
                 body = response.read()
             except (ConnectionError, http.client.HTTPException, OSError) as error:
@@ -414,12 +417,12 @@ def slow_client(
         lines += [f"{k}: {v}" for k, v in headers_of(case).items()]
         raw = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         cuts = sorted(rng.sample(range(1, len(raw)), min(8, len(raw) - 1)))
-        sent = time.monotonic()
         try:
             with socket.create_connection(url, timeout=10) as sock:
                 for start, end in zip([0, *cuts], [*cuts, len(raw)], strict=True):
-                    sock.sendall(raw[start:end])
                     time.sleep(rng.uniform(0.02, 0.25))
+                    sock.sendall(raw[start:end])
+                sent = time.monotonic()
                 data = b""
                 while chunk := sock.recv(65536):
                     data += chunk
