@@ -1,7 +1,9 @@
-"""Reading a policy from YAML, with errors that name the line and the key."""
+"""Reading a policy from YAML, with errors that name the line and the key: the one home of
+loading, so ``core`` (the Policy itself) never imports this module."""
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -11,17 +13,33 @@ import yaml
 
 from ..durations import to_seconds
 from ..errors import PyioctlError
-from ..jwt import (
-    ANY_ISSUER,
-)
+from ..jwt import ANY_ISSUER
 from ..untrusted import UntrustedInputError, check_yaml
-from .engine import Policy
+from .core import Policy
 from .errors import PolicyError
 from .forwarding import ForwardHeaders
 from .revocation import RevocationList, issuer_hash
 from .routes import Route
 
 _METHOD = re.compile(r"[A-Z]+")
+
+
+def load_policy(path: str | os.PathLike[str]) -> Policy:
+    """Read and validate a YAML policy file; a revocation file path is relative to it."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"{p}: cannot read policy: {exc}") from None
+    return policy_from_yaml(text, source=str(p), base_dir=p.parent)
+
+
+def policy_from_yaml(
+    text: str, *, source: str = "<policy>", base_dir: str | os.PathLike[str] = "."
+) -> Policy:
+    """Validate a YAML policy given as text; ``source`` names it in errors and
+    ``base_dir`` is where a relative revocation file path starts."""
+    return PolicyReader(text, source, Path(base_dir)).read()
 
 
 def _unix_time(value: Any) -> int:

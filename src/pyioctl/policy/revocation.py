@@ -236,7 +236,7 @@ class RevocationList:
         return None if self.store is None else self.store.up
 
     def is_revoked(self, digests: tuple[str, ...], token: VerifiedToken) -> bool:
-        """``digests``: the token's SHA-256 and that of its S-flipped twin (see twin_token)."""
+        """``digests``: the token's SHA-256 and that of its S-flipped twin (see jwt.twin_token)."""
         if not self._digests.isdisjoint(digests):
             return True
         if not self.before:

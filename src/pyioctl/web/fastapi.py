@@ -15,8 +15,8 @@ from fastapi.responses import Response
 
 from ..jwt import VerifiedToken
 from ..policy import Decision, canonical_path, require
-from . import BAD_TARGET, challenge, denial
 from .asgi import request_target
+from .bearer import BAD_TARGET, challenge, denial
 
 __all__ = ["TokenDenied", "denied_response", "require_scope"]
 

@@ -26,7 +26,7 @@ import grpc
 
 from ..jwt import VerifiedToken
 from ..policy import UNSAFE_PATH, Decision, Policy, canonical_path
-from . import bearer_token, challenge
+from .bearer import bearer_token, challenge
 from .policy_source import PolicySource
 
 __all__ = ["AioPolicyInterceptor", "PolicyInterceptor", "current_token"]
@@ -66,7 +66,7 @@ def _kind(handler: grpc.RpcMethodHandler) -> tuple[str, Callable[..., grpc.RpcMe
 
 
 class PolicyInterceptor(grpc.ServerInterceptor):
-    """``grpc.server(pool, interceptors=[PolicyInterceptor(Policy.load("policy.yaml"))])``,
+    """``grpc.server(pool, interceptors=[PolicyInterceptor(load_policy("policy.yaml"))])``,
     or a policy path: the file is then reloaded when it changes."""
 
     def __init__(self, policy: Policy | str | os.PathLike[str]) -> None:
@@ -113,7 +113,7 @@ def _wrap(handler: grpc.RpcMethodHandler, decision: Decision) -> grpc.RpcMethodH
 
 
 class AioPolicyInterceptor(grpc.aio.ServerInterceptor):
-    """``grpc.aio.server(interceptors=[AioPolicyInterceptor(Policy.load("policy.yaml"))])``,
+    """``grpc.aio.server(interceptors=[AioPolicyInterceptor(load_policy("policy.yaml"))])``,
     or a policy path: the file is then reloaded when it changes."""
 
     def __init__(self, policy: Policy | str | os.PathLike[str]) -> None:

@@ -8,7 +8,7 @@ import os
 import threading
 import time
 
-from ..policy import Policy
+from ..policy import Policy, load_policy
 
 __all__ = ["RELOAD_INTERVAL", "PolicySource"]
 
@@ -42,7 +42,7 @@ class PolicySource:
         self.path = policy
         self.interval = interval
         stamp = _stamp(policy)
-        self._policy = Policy.load(policy)
+        self._policy = load_policy(policy)
         self._stamp = stamp
         self._next_check = time.monotonic() + interval
         self._lock = threading.Lock()
@@ -65,7 +65,7 @@ class PolicySource:
             return
         self._stamp = stamp
         try:
-            policy = Policy.load(self.path)  # type: ignore[arg-type]
+            policy = load_policy(self.path)  # type: ignore[arg-type]
         except Exception as exc:  # any failure keeps the policy in force
             log.warning("policy %s not reloaded, keeping the previous one: %s", self.path, exc)
             return

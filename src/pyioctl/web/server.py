@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import PyioctlError
-from ..policy import Policy
+from ..policy import Policy, load_policy
 
 if TYPE_CHECKING:
     from .service import VerifierApp
@@ -198,7 +198,7 @@ def _serve(
             code="missing_dependency",
         ) from None
     options.check()
-    policy = Policy.load(policy_path)
+    policy = load_policy(policy_path)
     sock = _bind(listen)
     if workers <= 1:
         # One process keeps its metrics in memory: no directory to leave behind when

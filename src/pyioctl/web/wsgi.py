@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..policy import Policy
-from . import app_decision, bearer_token, denial
+from .bearer import app_decision, bearer_token, denial
 from .policy_source import PolicySource
 
 __all__ = ["ENVIRON_KEY", "PolicyMiddleware"]
@@ -34,7 +34,7 @@ def _target(environ: dict[str, Any]) -> str:
 
 
 class PolicyMiddleware:
-    """``app.wsgi_app = PolicyMiddleware(app.wsgi_app, Policy.load("policy.yaml"))``, or
+    """``app.wsgi_app = PolicyMiddleware(app.wsgi_app, load_policy("policy.yaml"))``, or
     a policy path: the file is then reloaded when it changes (see :class:`PolicySource`)."""
 
     def __init__(self, app: WSGIApp, policy: Policy | str | os.PathLike[str]) -> None:

@@ -4,27 +4,26 @@ cache behind its one ``authorize`` decision."""
 from __future__ import annotations
 
 import math
-import os
 import threading
 import time
 import warnings
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
-from pathlib import Path
 
 from ..durations import to_seconds
 from ..jwt import (
     ANY_ISSUER,
+    DEFAULT_ALGORITHMS,
     Issuers,
     TokenError,
     VerifiedToken,
+    audiences,
     scope_rights,
+    twin_token,
     verify,
 )
-from ..jwt.claims import audiences
-from ..jwt.verifying import DEFAULT_ALGORITHMS
-from .decision import Decision, check_rights, token_digest, twin_token
+from .decision import Decision, check_rights, token_digest
 from .errors import PolicyError, PolicyWarning
 from .forwarding import ForwardHeaders
 from .memo import ENTRY_OVERHEAD, TOKEN_OVERHEAD, ByteMemo
@@ -84,7 +83,8 @@ class _CacheEntry:
 
 
 class Policy:
-    """Trusted issuers, ordered routes and token rules; see :meth:`authorize`."""
+    """Trusted issuers, ordered routes and token rules; see :meth:`authorize`. Built in
+    code, or from YAML by :func:`~pyioctl.policy.load_policy`."""
 
     def __init__(
         self,
@@ -172,24 +172,6 @@ class Policy:
     def _warn(self, message: str) -> None:
         self.warnings.append(message)
         warnings.warn(message, PolicyWarning, stacklevel=3)
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> Policy:
-        """Read and validate a YAML policy; a revocation file path is relative to it."""
-        p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise PolicyError(f"{p}: cannot read policy: {exc}") from None
-        return cls.from_yaml(text, source=str(p), base_dir=p.parent)
-
-    @classmethod
-    def from_yaml(
-        cls, text: str, *, source: str = "<policy>", base_dir: str | os.PathLike[str] = "."
-    ) -> Policy:
-        from .loader import PolicyReader  # the loader builds Policy objects: import late
-
-        return PolicyReader(text, source, Path(base_dir)).read()
 
     # -- the decision ---------------------------------------------------------------------
 
