@@ -25,7 +25,7 @@ from .exceptions import (
     WrongAudienceError,
     WrongSubjectError,
 )
-from .issuers import ANY_ISSUER, Issuers, IssuerSpec, parse_issuer
+from .issuers import ANY_ISSUER, AnyIssuer, Issuers, IssuerSpec, parse_issuer
 from .signing import ALGORITHMS, sign, twin_token
 from .verifying import DEFAULT_ALGORITHMS, VerifiedToken, verify
 
@@ -34,6 +34,7 @@ __all__ = [
     "ANY_ISSUER",
     "DEFAULT_ALGORITHMS",
     "DEFAULT_MAX_TOKEN_SIZE",
+    "AnyIssuer",
     "BadSignatureError",
     "ExpiredTokenError",
     "InsufficientScopeError",

@@ -15,6 +15,7 @@ from ..durations import to_seconds
 from ..jwt import (
     ANY_ISSUER,
     DEFAULT_ALGORITHMS,
+    AnyIssuer,
     Issuers,
     TokenError,
     VerifiedToken,
@@ -89,7 +90,7 @@ class Policy:
     def __init__(
         self,
         *,
-        issuers: Iterable[str] | object,
+        issuers: Iterable[str] | AnyIssuer,
         routes: Iterable[Route] = (),
         default: str = "deny",
         leeway: int | timedelta | str = 0,
@@ -106,14 +107,14 @@ class Policy:
     ) -> None:
         self.warnings: list[str] = []
         if issuers is ANY_ISSUER:
-            self.issuers: Issuers | object = ANY_ISSUER
+            self.issuers: Issuers | AnyIssuer = ANY_ISSUER
             self._warn(
                 "the policy trusts tokens from any issuer: anyone can sign a token that passes"
             )
         else:
             if isinstance(issuers, str):
                 raise PolicyError("issuers must be a list (or ANY_ISSUER), not one string")
-            listed = list(issuers)  # type: ignore[call-overload]
+            listed = list(issuers)
             if not listed:
                 raise PolicyError("issuers must not be empty: trust is never implicit")
             for issuer in listed:
@@ -188,7 +189,7 @@ class Policy:
         ``method`` the request target ``path``. The one place where that is decided."""
         # Descriptions never echo the path or method: they reach response headers, and a
         # proxy refuses (with a 5xx) an auth answer whose headers outgrow its buffer.
-        entry: _CacheEntry | Decision | None = None
+        entry: _CacheEntry | None = None
         if token is not None:
             if now is None:
                 now = int(time.time())
@@ -216,9 +217,10 @@ class Policy:
                 False, 401, "missing_token", "a bearer token is required", scope=required
             )
         if entry is None:
-            entry = self._verify(token, now)
-            if isinstance(entry, Decision):
-                return entry
+            checked = self._verify(token, now)
+            if isinstance(checked, Decision):
+                return checked
+            entry = checked
         verified = entry.token
         if self.revoked.is_revoked(entry.digests, verified):
             return Decision(False, 401, "revoked", "token has been revoked", None, entry.digest)

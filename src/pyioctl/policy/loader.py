@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -22,6 +23,7 @@ from .revocation import RevocationList, issuer_hash
 from .routes import Route
 
 _METHOD = re.compile(r"[A-Z]+")
+_T = TypeVar("_T")
 
 
 def load_policy(path: str | os.PathLike[str]) -> Policy:
@@ -109,7 +111,8 @@ class PolicyReader:
             issuer_hash(node.value)
         except PolicyError as exc:
             raise self.fail(node, key, exc.message) from None
-        return node.value.strip()
+        written: str = node.value  # a scalar node's value is its text
+        return written.strip()
 
     def mapping(self, node: yaml.Node, key: str, allowed: tuple[str, ...] | None) -> dict[str, Any]:
         """Key → (key node, value node). Keys outside ``allowed`` (when given) and duplicate
@@ -189,7 +192,7 @@ class PolicyReader:
         except PolicyError as exc:
             raise self.fail(root, exc.key or "policy", exc.message) from None
 
-    def scalar(self, node: yaml.Node, key: str, convert: Any) -> Any:
+    def scalar(self, node: yaml.Node, key: str, convert: Callable[[Any], _T]) -> _T:
         if not isinstance(node, yaml.ScalarNode):
             raise self.fail(node, key, "expected a single value")
         value = self.value(node, key)
@@ -330,4 +333,4 @@ def _boolean(value: Any) -> bool:
 def _allow_deny(value: Any) -> str:
     if value not in ("allow", "deny"):
         raise ValueError(f"expected 'allow' or 'deny', not {value!r}")
-    return value
+    return str(value)

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import PyioctlError
 from ..fsutil import atomic_write
@@ -20,6 +20,9 @@ from ..jwt import (
     parse_issuer,
 )
 from .errors import PolicyError
+
+if TYPE_CHECKING:  # the redis client is imported only when a policy names it
+    from .redisstore import RedisStore
 
 log = logging.getLogger("pyioctl.policy")
 
@@ -79,7 +82,7 @@ class RevocationList:
         *,
         check_interval: float = 1.0,
         settle: float = SETTLE_SECONDS,
-        store: Any = None,
+        store: RedisStore | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.path = Path(path) if path is not None else None

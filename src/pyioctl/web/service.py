@@ -106,6 +106,8 @@ class VerifierApp:
         signal handler, and whatever escapes it would kill the process that keeps serving
         (or supervising) with the old policy."""
         try:
+            # Without a path (never the case in reload and the supervisor) it fails and is
+            # refused below like any bad file.
             return load_policy(self.policy_path)  # type: ignore[arg-type]
         except Exception as exc:  # any failure: see above
             if isinstance(exc, PolicyError):

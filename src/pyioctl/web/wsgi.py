@@ -26,7 +26,7 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 def _target(environ: dict[str, Any]) -> str:
     # The raw target keeps percent-escapes, so authorize decodes exactly once; PATH_INFO
     # is already decoded (as latin-1), so it is re-quoted when no server gives the raw one.
-    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    raw: str | None = environ.get("RAW_URI") or environ.get("REQUEST_URI")
     if raw:
         return raw
     path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
