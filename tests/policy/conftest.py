@@ -4,24 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from helpers import signed_claims
 from pyioctl import jwt
 from pyioctl.keys import PrivateKey
 from pyioctl.policy import Policy, Route
 
 NOW = 1_700_000_000
-
-
-@pytest.fixture(scope="module")
-def issuer() -> PrivateKey:
-    return PrivateKey.generate()
-
-
-@pytest.fixture(scope="module")
-def stranger() -> PrivateKey:
-    return PrivateKey.generate()
 
 
 def token(key: PrivateKey, sub: str = "weather", scope: str = "Read", **kw: int) -> str:
