@@ -67,9 +67,8 @@ def _kind(
     return next((k, m) for k, m in _KINDS if getattr(handler, k) is not None)
 
 
-class PolicyInterceptor(grpc.ServerInterceptor):
-    """``grpc.server(pool, interceptors=[PolicyInterceptor(load_policy("policy.yaml"))])``,
-    or a policy path: the file is then reloaded when it changes."""
+class _Enforcing:
+    """The policy both interceptors enforce: a Policy, or a file reloaded when it changes."""
 
     def __init__(self, policy: Policy | str | os.PathLike[str]) -> None:
         self.source = PolicySource(policy)
@@ -77,6 +76,11 @@ class PolicyInterceptor(grpc.ServerInterceptor):
     @property
     def policy(self) -> Policy:
         return self.source.current()
+
+
+class PolicyInterceptor(_Enforcing, grpc.ServerInterceptor):
+    """``grpc.server(pool, interceptors=[PolicyInterceptor(load_policy("policy.yaml"))])``,
+    or a policy path: the file is then reloaded when it changes."""
 
     def intercept_service(
         self,
@@ -116,16 +120,9 @@ def _wrap(
     )
 
 
-class AioPolicyInterceptor(grpc.aio.ServerInterceptor):
+class AioPolicyInterceptor(_Enforcing, grpc.aio.ServerInterceptor):
     """``grpc.aio.server(interceptors=[AioPolicyInterceptor(load_policy("policy.yaml"))])``,
     or a policy path: the file is then reloaded when it changes."""
-
-    def __init__(self, policy: Policy | str | os.PathLike[str]) -> None:
-        self.source = PolicySource(policy)
-
-    @property
-    def policy(self) -> Policy:
-        return self.source.current()
 
     async def intercept_service(
         self,
