@@ -24,7 +24,7 @@ from pathlib import Path
 
 from pyioctl import jwt
 from pyioctl.keys import PrivateKey
-from pyioctl.policy import Policy
+from pyioctl.policy import Policy, policy_from_yaml
 
 
 def _free_port() -> int:
@@ -35,7 +35,7 @@ def _free_port() -> int:
 
 def _policy(directory: Path, revoked: str, issuer: PrivateKey) -> Policy:
     text = f"issuers:\n  - {issuer.address}\nroutes:\n  - path: /**\nrevoked:\n{revoked}"
-    return Policy.from_yaml(text, base_dir=directory)
+    return policy_from_yaml(text, base_dir=directory)
 
 
 def main() -> int:

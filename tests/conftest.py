@@ -165,6 +165,18 @@ class _NginxSkips:
         return result
 
 
+@pytest.fixture(scope="session")
+def issuer() -> PrivateKey:
+    """The account whose tokens the policies under test trust."""
+    return PrivateKey.generate()
+
+
+@pytest.fixture(scope="session")
+def stranger() -> PrivateKey:
+    """An account no policy under test trusts."""
+    return PrivateKey.generate()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "package: builds the sdist and wheel and installs it in a fresh venv (~15 s)"

@@ -11,7 +11,7 @@ from helpers import VECTOR_IO, VECTOR_KEY
 from pyioctl import jwt
 from pyioctl.durations import to_seconds
 from pyioctl.keys import PrivateKey
-from pyioctl.policy import Policy, PolicyError
+from pyioctl.policy import Policy, PolicyError, policy_from_yaml
 
 NOW = 1_700_000_000
 
@@ -53,7 +53,7 @@ def test_policy_takes_the_same_spellings() -> None:
         warnings.simplefilter("ignore")
         assert Policy(issuers=[VECTOR_IO], leeway="2m").leeway == 120
         assert Policy(issuers=[VECTOR_IO], leeway=timedelta(seconds=30)).leeway == 30
-        assert Policy.from_yaml(f"issuers: [{VECTOR_IO}]\nleeway: 1m30s\n").leeway == 90
+        assert policy_from_yaml(f"issuers: [{VECTOR_IO}]\nleeway: 1m30s\n").leeway == 90
     with pytest.raises(PolicyError, match="leeway"):
         Policy(issuers=[VECTOR_IO], leeway="soon")
     with pytest.raises(PolicyError, match="leeway"):

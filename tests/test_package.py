@@ -70,3 +70,9 @@ def test_jwt_decode(installed: Path, tmp_path: Path) -> None:
     )
     assert "UNVERIFIED" in out
     assert f'"iss": "{token["claims"]["iss"]}"' in out
+
+
+def test_wheel_declares_its_types(installed: Path, tmp_path: Path) -> None:
+    # PEP 561: without py.typed a user's type checker ignores our annotations.
+    code = "import importlib.resources as r; print((r.files('pyioctl') / 'py.typed').is_file())"
+    assert run(installed / "python", "-c", code, cwd=tmp_path) == "True\n"

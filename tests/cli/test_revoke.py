@@ -13,7 +13,7 @@ import pytest
 from helpers import check_error
 from pyioctl import jwt
 from pyioctl.keys import PrivateKey
-from pyioctl.policy import Policy, token_digest
+from pyioctl.policy import load_policy, token_digest
 
 KEY = PrivateKey.generate()
 
@@ -34,7 +34,7 @@ def fresh_token(**kw: object) -> str:
 def test_revoke_appends_the_digest_and_the_service_refuses_it(ioctl, home: Path) -> None:
     policy = make_policy(home)
     tok = fresh_token()
-    assert Policy.load(policy).authorize(tok, "GET", "/x").allowed
+    assert load_policy(policy).authorize(tok, "GET", "/x").allowed
     result = ioctl("jwt", "revoke", tok, "--policy", str(policy))
     assert result.rc == 0, result
     assert result.stdout == token_digest(tok) + "\n"
@@ -42,7 +42,7 @@ def test_revoke_appends_the_digest_and_the_service_refuses_it(ioctl, home: Path)
     assert revoked.read_text().startswith("# revoked tokens\n" + token_digest(tok) + "  # revoked ")
     assert revoked.stat().st_mode & 0o777 == 0o640  # the operator's mode is kept
     assert [p.name for p in home.iterdir() if p.name.startswith(".")] == []  # no temp left
-    assert Policy.load(policy).authorize(tok, "GET", "/x").reason == "revoked"
+    assert load_policy(policy).authorize(tok, "GET", "/x").reason == "revoked"
     # Again: nothing added twice.
     assert ioctl("jwt", "revoke", tok, "--policy", str(policy)).rc == 0
     assert revoked.read_text().count(token_digest(tok)) == 1

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from pyioctl import jwt
 from pyioctl.keys import CURVE_ORDER, PrivateKey, iotex_message_digest
-from pyioctl.policy import Policy, PolicyError
+from pyioctl.policy import PolicyError, policy_from_yaml
 
 KEY = PrivateKey.from_hex("0806c458b262edd333a191e92f561aff338211ee3e18ab315a074a2d82aa343f")
 NOW = 1_700_000_000
@@ -160,12 +160,12 @@ routes:
 
 def test_policy_algorithms():
     ek = jwt.sign(KEY, sub="weather", scope="Read", exp=NOW + 60, iat=NOW, alg="EK256K")
-    default = Policy.from_yaml(POLICY.format(issuer=KEY.address, algorithms=""))
+    default = policy_from_yaml(POLICY.format(issuer=KEY.address, algorithms=""))
     assert default.authorize(ek, "GET", "/weather", NOW).allowed
-    only_go = Policy.from_yaml(POLICY.format(issuer=KEY.address, algorithms="algorithms: [ES256]"))
+    only_go = policy_from_yaml(POLICY.format(issuer=KEY.address, algorithms="algorithms: [ES256]"))
     decision = only_go.authorize(ek, "GET", "/weather", NOW)
     assert (decision.allowed, decision.reason) == (False, "unsupported_alg")
     for bad in ("algorithms: [HS256]", "algorithms: []", "algorithms: ES256"):
         with pytest.raises(PolicyError) as caught:
-            Policy.from_yaml(POLICY.format(issuer=KEY.address, algorithms=bad))
+            policy_from_yaml(POLICY.format(issuer=KEY.address, algorithms=bad))
         assert "algorithms" in str(caught.value)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from pyioctl import jwt
 from pyioctl.keys import CURVE_ORDER, PrivateKey
-from pyioctl.policy import Policy
+from pyioctl.policy import policy_from_yaml
 from pyioctl.policy.decision import token_digest
 
 NOW = 1_700_000_000
@@ -57,7 +57,7 @@ def test_revoking_any_spelling_revokes_all(tmp_path_factory, alg, seed):
         path = tmp_path_factory.mktemp("rev") / "revoked.txt"
         path.write_text(token_digest(revoked) + "\n")
         text = POLICY.format(issuer=key.address) + f"revoked:\n  file: {path}\n"
-        policy = Policy.from_yaml(text)
+        policy = policy_from_yaml(text)
         for variant in variants:
             decision = policy.authorize(variant, "GET", "/x", NOW)
             assert (decision.allowed, decision.reason) == (False, "revoked")

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pyioctl import jwt
 from pyioctl.keys import PrivateKey
 from pyioctl.policy import Policy
-from pyioctl.policy.engine import FAILURE_MEMO_BYTES
+from pyioctl.policy.core import FAILURE_MEMO_BYTES
 from pyioctl.policy.memo import ByteMemo
 from pyioctl.policy.routes import Route
 

@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pyioctl import jwt
+from pyioctl.jwt import twin_token
 from pyioctl.keys import PrivateKey
 from pyioctl.policy import Policy, RevocationList, Route, token_digest
-from pyioctl.policy.decision import twin_token
 
 SETTLE = 2.0
 DIGESTS = [f"{i:064x}" for i in range(1, 7)]

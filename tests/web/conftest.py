@@ -28,16 +28,6 @@ VENV_BIN = Path(sys.executable).parent
 
 
 @pytest.fixture(scope="session")
-def issuer() -> PrivateKey:
-    return PrivateKey.generate()
-
-
-@pytest.fixture(scope="session")
-def stranger() -> PrivateKey:
-    return PrivateKey.generate()
-
-
-@pytest.fixture(scope="session")
 def sign(issuer: PrivateKey):
     """``sign(sub=..., scope=..., exp_in=..., key=...)`` with a live expiry by default."""
 

@@ -19,7 +19,7 @@ from starlette.websockets import WebSocket
 
 from pyioctl.jwt import VerifiedToken
 from pyioctl.keys import PrivateKey
-from pyioctl.policy import Policy
+from pyioctl.policy import load_policy
 from pyioctl.web.asgi import PolicyMiddleware
 from pyioctl.web.fastapi import require_scope
 
@@ -131,7 +131,7 @@ def test_fastapi_middleware_and_dependency(policy_file: Path, sign) -> None:
     ) -> dict:
         return {"ok": True}
 
-    app.add_middleware(PolicyMiddleware, policy=Policy.load(policy_file))
+    app.add_middleware(PolicyMiddleware, policy=load_policy(policy_file))
     client = TestClient(app)
     auth = {"Authorization": f"Bearer {sign(scope='Read')}"}
     assert client.get("/weather/today", headers=auth).json() == {"scope": "Read"}

@@ -1,11 +1,11 @@
-"""The one bearer-token extraction helper and the RFC 6750 challenge texts."""
+"""web/bearer.py: the one bearer-token extraction helper and the RFC 6750 challenge texts."""
 
 from __future__ import annotations
 
 import pytest
 
 from pyioctl.policy import Decision
-from pyioctl.web import bearer_token, challenge, denial, header_value
+from pyioctl.web.bearer import bearer_token, challenge, denial
 
 
 @pytest.mark.parametrize(
@@ -66,17 +66,3 @@ def test_denial_body_and_headers() -> None:
     headers, body = denial(Decision(False, 401, "revoked", "token has been revoked"))
     assert body == b'{"error":"revoked","error_description":"token has been revoked"}'
     assert dict(headers)["Content-Length"] == str(len(body))
-
-
-@pytest.mark.parametrize(
-    ("text", "value"),
-    [
-        ("weather", "weather"),
-        ("Read Create", "Read Create"),
-        ("a\r\nX: y", "a%0D%0AX: y"),
-        ("météo", "m%C3%A9t%C3%A9o"),
-        ("100%", "100%25"),
-    ],
-)
-def test_header_value(text: str, value: str) -> None:
-    assert header_value(text) == value

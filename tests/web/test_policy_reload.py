@@ -17,7 +17,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from pyioctl.keys import PrivateKey
-from pyioctl.policy import Policy
+from pyioctl.policy import load_policy
 from pyioctl.web import asgi, wsgi
 
 from .conftest import policy_text
@@ -86,7 +86,7 @@ def test_a_policy_object_is_never_reloaded(tmp_path: Path, issuer: PrivateKey, s
 
     path = tmp_path / "policy.yaml"
     path.write_text(policy_text(issuer))
-    middleware = wsgi.PolicyMiddleware(lambda e, s: [b""], Policy.load(path))
+    middleware = wsgi.PolicyMiddleware(lambda e, s: [b""], load_policy(path))
     before = middleware.policy
     path.write_text("issuers: [")
     time.sleep(1.1)

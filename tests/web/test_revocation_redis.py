@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from helpers import IoctlRunner
+from pyioctl.jwt import twin_token
 from pyioctl.keys import PrivateKey
 from pyioctl.policy import token_digest
-from pyioctl.policy.decision import twin_token
 
 from .conftest import Service, policy_text, run_service
 from .redis_server import RedisServer, needs_redis, running_redis

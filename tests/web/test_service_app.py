@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pyioctl.keys import PrivateKey
-from pyioctl.policy import Policy
+from pyioctl.policy import load_policy
 from pyioctl.web.service import VerifierApp
 
 from .conftest import policy_text
@@ -22,7 +22,7 @@ def app(tmp_path: Path, issuer: PrivateKey) -> Iterator[VerifierApp]:
     policy.write_text(policy_text(issuer))
     log = os.open(os.devnull, os.O_WRONLY)
     try:
-        yield VerifierApp(Policy.load(policy), policy, log_fd=log)
+        yield VerifierApp(load_policy(policy), policy, log_fd=log)
     finally:
         os.close(log)
 

@@ -40,7 +40,7 @@ def revoke(app: App, token: str | None, digest: str | None, policy_path: str, sh
       ioctl jwt revoke --digest 3f1c...e9 --policy /etc/ioctl/policy.yaml
       ioctl jwt revoke --list --policy /etc/ioctl/policy.yaml
     """
-    from ..policy import Policy, token_digest
+    from ..policy import load_policy, token_digest
 
     # The store's own warnings (e.g. Redis unreachable) would be a second stderr line:
     # the command reports its failure itself.
@@ -51,7 +51,7 @@ def revoke(app: App, token: str | None, digest: str | None, policy_path: str, sh
     if not show and (token is None) == (digest is None):
         raise CliError("give a token (or - for stdin) or --digest HEX", GoCode.FLAG, usage=True)
     with wrapped(GoCode.CONFIG):
-        policy = Policy.load(policy_path)
+        policy = load_policy(policy_path)
     revoked = policy.revoked
     if revoked.path is None and revoked.store is None:
         raise CliError(

@@ -10,7 +10,7 @@ See docs/tokens.md for every acceptance rule and why it is there.
 
 from __future__ import annotations
 
-from .claims import go_duration, scope_rights
+from .claims import audiences, go_duration, scope_rights
 from .codec import DEFAULT_MAX_TOKEN_SIZE
 from .decoding import UnverifiedToken, decode
 from .exceptions import (
@@ -25,8 +25,8 @@ from .exceptions import (
     WrongAudienceError,
     WrongSubjectError,
 )
-from .issuers import ANY_ISSUER, Issuers, IssuerSpec, parse_issuer
-from .signing import ALGORITHMS, sign
+from .issuers import ANY_ISSUER, AnyIssuer, Issuers, IssuerSpec, parse_issuer
+from .signing import ALGORITHMS, sign, twin_token
 from .verifying import DEFAULT_ALGORITHMS, VerifiedToken, verify
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "ANY_ISSUER",
     "DEFAULT_ALGORITHMS",
     "DEFAULT_MAX_TOKEN_SIZE",
+    "AnyIssuer",
     "BadSignatureError",
     "ExpiredTokenError",
     "InsufficientScopeError",
@@ -48,10 +49,12 @@ __all__ = [
     "VerifiedToken",
     "WrongAudienceError",
     "WrongSubjectError",
+    "audiences",
     "decode",
     "go_duration",
     "parse_issuer",
     "scope_rights",
     "sign",
+    "twin_token",
     "verify",
 ]

@@ -115,7 +115,10 @@ def _no_constants(name: str) -> NoReturn:
 
 
 # finite_float: Python reads 1e999 as infinity, which Go refuses and JSON cannot print.
-_scan_fast = json.JSONDecoder(parse_constant=_no_constants, parse_float=finite_float).scan_once
+# scan_once is set by JSONDecoder.__init__ (the C scanner), but typeshed does not declare it.
+_scan_fast = json.JSONDecoder(  # type: ignore[attr-defined]
+    parse_constant=_no_constants, parse_float=finite_float
+).scan_once
 _CHECKED = json.JSONDecoder(
     object_pairs_hook=_unique_members, parse_constant=_no_constants, parse_float=finite_float
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from .. import gojson
-from ..keys import PrivateKey
+from ..keys import CURVE_ORDER, PrivateKey
 from . import ek256k
 from .claims import INT64_MAX, INT64_MIN
 from .codec import b64url_encode
@@ -75,3 +75,15 @@ def sign(
     data = signing_input.encode("ascii")
     signature = ek256k.sign(key, data) if alg == ek256k.ALG else key.sign(data)
     return signing_input + "." + b64url_encode(signature)
+
+
+def twin_token(token: str, signature: bytes) -> str:
+    """The token with its signature's S replaced by n - S. ECDSA accepts both, so anyone
+    holding a token can make the other spelling, whose SHA-256 differs: revocation must
+    look for both, or a revoked token comes back flipped."""
+    s = int.from_bytes(signature[32:64], "big")
+    flipped = signature[:32] + (CURVE_ORDER - s).to_bytes(32, "big")
+    if len(signature) == 65:
+        # EK256K's r || s || v: n - S recovers the same key only with the other parity.
+        flipped += bytes([signature[64] ^ 1])
+    return token.rpartition(".")[0] + "." + b64url_encode(flipped)

@@ -1,6 +1,6 @@
 """Who may do what with which token: routes, scopes, trusted issuers and revocation.
 
-A :class:`Policy` is built in code or loaded from YAML (``Policy.load``) and answers one
+A :class:`Policy` is built in code or loaded from YAML (:func:`load_policy`) and answers one
 question, :meth:`Policy.authorize`: may this bearer token make this request? Every
 enforcement point (ASGI, WSGI, gRPC, the verifier service) asks it and only translates the
 :class:`Decision` into its own protocol, so the rules live in exactly one place.
@@ -11,9 +11,10 @@ costs far more than the rest of a request; revocation and expiry are re-checked 
 hit. Recent failures are remembered by token digest, so a replayed bad token is cheap.
 """
 
+from .core import DEFAULT_CACHE_BYTES, DEFAULT_CACHE_SIZE, MAX_MEMO_PATH, UNSAFE_PATH, Policy
 from .decision import Decision, require, token_digest
-from .engine import DEFAULT_CACHE_BYTES, DEFAULT_CACHE_SIZE, MAX_MEMO_PATH, UNSAFE_PATH, Policy
 from .errors import PolicyError, PolicyWarning
+from .loader import load_policy, policy_from_yaml
 from .revocation import RevocationList
 from .routes import DEFAULT_SCOPES, Route, canonical_path
 
@@ -30,6 +31,8 @@ __all__ = [
     "RevocationList",
     "Route",
     "canonical_path",
+    "load_policy",
+    "policy_from_yaml",
     "require",
     "token_digest",
 ]

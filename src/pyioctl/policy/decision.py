@@ -5,12 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from ..jwt import (
-    VerifiedToken,
-    scope_rights,
-)
-from ..jwt.codec import b64url_encode
-from ..keys import CURVE_ORDER
+from ..jwt import VerifiedToken, scope_rights
 
 
 @dataclass(slots=True)
@@ -32,18 +27,6 @@ class Decision:
 def token_digest(token: str) -> str:
     """SHA-256 hex of the token: how the revocation file and logs name a token."""
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def twin_token(token: str, signature: bytes) -> str:
-    """The token with its signature's S replaced by n - S. ECDSA accepts both, so anyone
-    holding a token can make the other spelling, whose SHA-256 differs: revocation must
-    look for both, or a revoked token comes back flipped."""
-    s = int.from_bytes(signature[32:64], "big")
-    flipped = signature[:32] + (CURVE_ORDER - s).to_bytes(32, "big")
-    if len(signature) == 65:
-        # EK256K's r || s || v: n - S recovers the same key only with the other parity.
-        flipped += bytes([signature[64] ^ 1])
-    return token.rpartition(".")[0] + "." + b64url_encode(flipped)
 
 
 def check_rights(

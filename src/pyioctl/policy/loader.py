@@ -1,27 +1,47 @@
-"""Reading a policy from YAML, with errors that name the line and the key."""
+"""Reading a policy from YAML, with errors that name the line and the key: the one home of
+loading, so ``core`` (the Policy itself) never imports this module."""
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from ..durations import to_seconds
 from ..errors import PyioctlError
-from ..jwt import (
-    ANY_ISSUER,
-)
+from ..jwt import ANY_ISSUER
 from ..untrusted import UntrustedInputError, check_yaml
-from .engine import Policy
+from .core import Policy
 from .errors import PolicyError
 from .forwarding import ForwardHeaders
 from .revocation import RevocationList, issuer_hash
 from .routes import Route
 
 _METHOD = re.compile(r"[A-Z]+")
+_T = TypeVar("_T")
+
+
+def load_policy(path: str | os.PathLike[str]) -> Policy:
+    """Read and validate a YAML policy file; a revocation file path is relative to it."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"{p}: cannot read policy: {exc}") from None
+    return policy_from_yaml(text, source=str(p), base_dir=p.parent)
+
+
+def policy_from_yaml(
+    text: str, *, source: str = "<policy>", base_dir: str | os.PathLike[str] = "."
+) -> Policy:
+    """Validate a YAML policy given as text; ``source`` names it in errors and
+    ``base_dir`` is where a relative revocation file path starts."""
+    return PolicyReader(text, source, Path(base_dir)).read()
 
 
 def _unix_time(value: Any) -> int:
@@ -91,7 +111,8 @@ class PolicyReader:
             issuer_hash(node.value)
         except PolicyError as exc:
             raise self.fail(node, key, exc.message) from None
-        return node.value.strip()
+        written: str = node.value  # a scalar node's value is its text
+        return written.strip()
 
     def mapping(self, node: yaml.Node, key: str, allowed: tuple[str, ...] | None) -> dict[str, Any]:
         """Key → (key node, value node). Keys outside ``allowed`` (when given) and duplicate
@@ -171,7 +192,7 @@ class PolicyReader:
         except PolicyError as exc:
             raise self.fail(root, exc.key or "policy", exc.message) from None
 
-    def scalar(self, node: yaml.Node, key: str, convert: Any) -> Any:
+    def scalar(self, node: yaml.Node, key: str, convert: Callable[[Any], _T]) -> _T:
         if not isinstance(node, yaml.ScalarNode):
             raise self.fail(node, key, "expected a single value")
         value = self.value(node, key)
@@ -312,4 +333,4 @@ def _boolean(value: Any) -> bool:
 def _allow_deny(value: Any) -> str:
     if value not in ("allow", "deny"):
         raise ValueError(f"expected 'allow' or 'deny', not {value!r}")
-    return value
+    return str(value)

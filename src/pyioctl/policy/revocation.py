@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import PyioctlError
 from ..fsutil import atomic_write
@@ -20,6 +20,9 @@ from ..jwt import (
     parse_issuer,
 )
 from .errors import PolicyError
+
+if TYPE_CHECKING:  # the redis client is imported only when a policy names it
+    from .redisstore import RedisStore
 
 log = logging.getLogger("pyioctl.policy")
 
@@ -79,7 +82,7 @@ class RevocationList:
         *,
         check_interval: float = 1.0,
         settle: float = SETTLE_SECONDS,
-        store: Any = None,
+        store: RedisStore | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.path = Path(path) if path is not None else None
@@ -236,7 +239,7 @@ class RevocationList:
         return None if self.store is None else self.store.up
 
     def is_revoked(self, digests: tuple[str, ...], token: VerifiedToken) -> bool:
-        """``digests``: the token's SHA-256 and that of its S-flipped twin (see twin_token)."""
+        """``digests``: the token's SHA-256 and that of its S-flipped twin (see jwt.twin_token)."""
         if not self._digests.isdisjoint(digests):
             return True
         if not self.before:

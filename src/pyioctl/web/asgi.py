@@ -12,8 +12,8 @@ import os
 from urllib.parse import quote
 
 from ..policy import Decision, Policy
-from . import app_decision, bearer_token
 from .asgi_types import ASGIApp, Receive, Scope, Send, denial_messages
+from .bearer import app_decision, bearer_token
 from .policy_source import PolicySource
 
 __all__ = ["PolicyMiddleware", "request_target"]
@@ -29,7 +29,7 @@ def request_target(scope: Scope) -> str:
 
 
 class PolicyMiddleware:
-    """``app = PolicyMiddleware(app, Policy.load("policy.yaml"))``, or a policy path: the
+    """``app = PolicyMiddleware(app, load_policy("policy.yaml"))``, or a policy path: the
     file is then reloaded when it changes (see :class:`PolicySource`)."""
 
     def __init__(

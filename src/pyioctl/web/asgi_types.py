@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from ..policy import Decision
-from . import denial
+from .bearer import denial
 
 __all__ = ["ASGIApp", "Message", "Receive", "Scope", "Send", "denial_messages"]
 

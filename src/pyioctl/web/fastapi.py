@@ -15,8 +15,8 @@ from fastapi.responses import Response
 
 from ..jwt import VerifiedToken
 from ..policy import Decision, canonical_path, require
-from . import BAD_TARGET, challenge, denial
 from .asgi import request_target
+from .bearer import BAD_TARGET, challenge, denial
 
 __all__ = ["TokenDenied", "denied_response", "require_scope"]
 
@@ -36,6 +36,7 @@ class TokenDenied(HTTPException):
 
 def denied_response(request: Request, exc: Exception) -> Response:
     """The exception handler for :class:`TokenDenied`, installed by the dependency itself."""
+    # Starlette's handler signature says Exception; this one is installed for TokenDenied.
     decision = exc.decision  # type: ignore[attr-defined]
     headers, body = denial(decision)
     return Response(body, decision.status, headers=dict(headers[:2]))
@@ -64,6 +65,7 @@ def require_scope(
             if isinstance(handlers, tuple) and isinstance(handlers[0], dict):
                 handlers[0].setdefault(TokenDenied, denied_response)
             raise TokenDenied(decision)
+        # An allowed decision had a token: require() refuses None with missing_token.
         return token  # type: ignore[return-value]
 
     return dependency

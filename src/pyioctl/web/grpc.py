@@ -26,7 +26,7 @@ import grpc
 
 from ..jwt import VerifiedToken
 from ..policy import UNSAFE_PATH, Decision, Policy, canonical_path
-from . import bearer_token, challenge
+from .bearer import bearer_token, challenge
 from .policy_source import PolicySource
 
 __all__ = ["AioPolicyInterceptor", "PolicyInterceptor", "current_token"]
@@ -61,13 +61,14 @@ def _decide(source: PolicySource, details: grpc.HandlerCallDetails) -> Decision:
     return source.current().authorize(bearer_token(auth), "POST", method)
 
 
-def _kind(handler: grpc.RpcMethodHandler) -> tuple[str, Callable[..., grpc.RpcMethodHandler]]:
+def _kind(
+    handler: grpc.RpcMethodHandler[Any, Any],
+) -> tuple[str, Callable[..., grpc.RpcMethodHandler[Any, Any]]]:
     return next((k, m) for k, m in _KINDS if getattr(handler, k) is not None)
 
 
-class PolicyInterceptor(grpc.ServerInterceptor):
-    """``grpc.server(pool, interceptors=[PolicyInterceptor(Policy.load("policy.yaml"))])``,
-    or a policy path: the file is then reloaded when it changes."""
+class _Enforcing:
+    """The policy both interceptors enforce: a Policy, or a file reloaded when it changes."""
 
     def __init__(self, policy: Policy | str | os.PathLike[str]) -> None:
         self.source = PolicySource(policy)
@@ -76,18 +77,25 @@ class PolicyInterceptor(grpc.ServerInterceptor):
     def policy(self) -> Policy:
         return self.source.current()
 
+
+class PolicyInterceptor(_Enforcing, grpc.ServerInterceptor):
+    """``grpc.server(pool, interceptors=[PolicyInterceptor(load_policy("policy.yaml"))])``,
+    or a policy path: the file is then reloaded when it changes."""
+
     def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
+        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler[Any, Any] | None],
         handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler | None:
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
         handler = continuation(handler_call_details)
         if handler is None:  # unknown method: grpc answers UNIMPLEMENTED itself
             return None
         return _wrap(handler, _decide(self.source, handler_call_details))
 
 
-def _wrap(handler: grpc.RpcMethodHandler, decision: Decision) -> grpc.RpcMethodHandler:
+def _wrap(
+    handler: grpc.RpcMethodHandler[Any, Any], decision: Decision
+) -> grpc.RpcMethodHandler[Any, Any]:
     """A handler of the same kind that either runs the original with the token set, or
     aborts with the decision's status."""
     kind, make = _kind(handler)
@@ -112,29 +120,26 @@ def _wrap(handler: grpc.RpcMethodHandler, decision: Decision) -> grpc.RpcMethodH
     )
 
 
-class AioPolicyInterceptor(grpc.aio.ServerInterceptor):
-    """``grpc.aio.server(interceptors=[AioPolicyInterceptor(Policy.load("policy.yaml"))])``,
+class AioPolicyInterceptor(_Enforcing, grpc.aio.ServerInterceptor):
+    """``grpc.aio.server(interceptors=[AioPolicyInterceptor(load_policy("policy.yaml"))])``,
     or a policy path: the file is then reloaded when it changes."""
-
-    def __init__(self, policy: Policy | str | os.PathLike[str]) -> None:
-        self.source = PolicySource(policy)
-
-    @property
-    def policy(self) -> Policy:
-        return self.source.current()
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        continuation: Callable[
+            [grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]
+        ],
         handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
         handler = await continuation(handler_call_details)
         if handler is None:  # unknown method: grpc answers UNIMPLEMENTED itself
             return None
         return _wrap_aio(handler, _decide(self.source, handler_call_details))
 
 
-def _wrap_aio(handler: grpc.RpcMethodHandler, decision: Decision) -> grpc.RpcMethodHandler:
+def _wrap_aio(
+    handler: grpc.RpcMethodHandler[Any, Any], decision: Decision
+) -> grpc.RpcMethodHandler[Any, Any]:
     """:func:`_wrap` for grpc.aio, whose behaviours may be sync or async functions, async
     generators, or coroutines writing through ``context.write``. Each call runs in its own
     task, so the token set here is the one the behaviour sees."""
@@ -143,14 +148,16 @@ def _wrap_aio(handler: grpc.RpcMethodHandler, decision: Decision) -> grpc.RpcMet
     run: Callable[..., Any]
     if not decision.allowed:
 
-        async def run(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        async def run(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             context.set_trailing_metadata((("www-authenticate", challenge(decision)),))
             await context.abort(_STATUS[decision.status], decision.description or decision.reason)
 
     elif kind.endswith("_stream"):
         token = decision.token
 
-        async def run(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+        async def run(
+            request: Any, context: grpc.aio.ServicerContext[Any, Any]
+        ) -> AsyncIterator[Any]:
             _current.set(token)
             result = behaviour(request, context)
             if hasattr(result, "__aiter__"):
@@ -165,7 +172,7 @@ def _wrap_aio(handler: grpc.RpcMethodHandler, decision: Decision) -> grpc.RpcMet
     else:
         token = decision.token
 
-        async def run(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        async def run(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             _current.set(token)
             result = behaviour(request, context)
             return await result if inspect.isawaitable(result) else result

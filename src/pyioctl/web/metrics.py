@@ -54,6 +54,7 @@ def gauge(name: str, documentation: str, mode: str = "livemax") -> Gauge:
     """
     known = _EXTRA.get(name)
     if known is None:
+        # prometheus_client types mode as a Literal of its names; it refuses others itself.
         known = _EXTRA[name] = Gauge(name, documentation, registry=None, multiprocess_mode=mode)  # type: ignore[arg-type]
     return known
 
@@ -171,7 +172,8 @@ class Metrics:
         registry = CollectorRegistry(auto_describe=True)
         directory = multiprocess_dir()
         if directory is not None:
-            multiprocess.MultiProcessCollector(registry, path=directory)
+            # prometheus_client leaves this constructor unannotated.
+            multiprocess.MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
         else:
             for metric in (*self._own, *_EXTRA.values()):
                 registry.register(metric)

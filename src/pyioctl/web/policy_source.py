@@ -8,7 +8,7 @@ import os
 import threading
 import time
 
-from ..policy import Policy
+from ..policy import Policy, load_policy
 
 __all__ = ["RELOAD_INTERVAL", "PolicySource"]
 
@@ -42,7 +42,7 @@ class PolicySource:
         self.path = policy
         self.interval = interval
         stamp = _stamp(policy)
-        self._policy = Policy.load(policy)
+        self._policy = load_policy(policy)
         self._stamp = stamp
         self._next_check = time.monotonic() + interval
         self._lock = threading.Lock()
@@ -53,19 +53,19 @@ class PolicySource:
         # One thread checks; the others keep answering with the policy they have.
         if self._lock.acquire(blocking=False):
             try:
-                self._check()
+                self._check(self.path)
             finally:
                 self._lock.release()
         return self._policy
 
-    def _check(self) -> None:
+    def _check(self, path: str | os.PathLike[str]) -> None:
         self._next_check = time.monotonic() + self.interval
-        stamp = _stamp(self.path)  # type: ignore[arg-type]
+        stamp = _stamp(path)
         if stamp is None or stamp == self._stamp:
             return
         self._stamp = stamp
         try:
-            policy = Policy.load(self.path)  # type: ignore[arg-type]
+            policy = load_policy(path)
         except Exception as exc:  # any failure keeps the policy in force
             log.warning("policy %s not reloaded, keeping the previous one: %s", self.path, exc)
             return

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import PyioctlError
-from ..policy import Policy
+from ..policy import Policy, load_policy
 
 if TYPE_CHECKING:
     from .service import VerifierApp
@@ -117,6 +117,7 @@ def _protocol() -> type:
             if not self.transport.is_closing():
                 self.transport.close()
 
+        # Narrowed from asyncio's BaseTransport exactly as uvicorn's own protocol does.
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             self._arm()
@@ -150,11 +151,13 @@ def _run_worker(
         log_level="warning",
         server_header=False,
         backlog=4096,
-        timeout_keep_alive=options.timeout_keep_alive,
+        # uvicorn annotates an int but hands it to loop.call_later: fractions work.
+        timeout_keep_alive=options.timeout_keep_alive,  # type: ignore[arg-type]
         limit_concurrency=options.limit_concurrency,
         ssl_certfile=options.tls_cert,
         ssl_keyfile=options.tls_key,
     )
+    # Our own setting, carried to Protocol.__init__ above on uvicorn's config object.
     config.timeout_headers = options.timeout_headers  # type: ignore[attr-defined]
     uvicorn.Server(config).run(sockets=[sock])
 
@@ -198,7 +201,7 @@ def _serve(
             code="missing_dependency",
         ) from None
     options.check()
-    policy = Policy.load(policy_path)
+    policy = load_policy(policy_path)
     sock = _bind(listen)
     if workers <= 1:
         # One process keeps its metrics in memory: no directory to leave behind when
@@ -332,7 +335,8 @@ class _Supervisor:
                 continue
             self.app.log.event("worker_exit", pid=pid)
             with contextlib.suppress(OSError):
-                multiprocess.mark_process_dead(pid)
+                # prometheus_client leaves this function unannotated.
+                multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
             if time.monotonic() - started < self.RESPAWN_BACKOFF:
                 time.sleep(self.RESPAWN_BACKOFF)  # do not spin on a worker that cannot start
             self.spawn()

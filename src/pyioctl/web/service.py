@@ -24,12 +24,12 @@ import time
 from json.encoder import encode_basestring_ascii as _json_str
 from typing import TYPE_CHECKING
 
-from ..policy import MAX_MEMO_PATH, Decision, Policy, PolicyError
+from ..policy import MAX_MEMO_PATH, Decision, Policy, PolicyError, load_policy
 from ..policy.memo import ByteMemo
-from . import bearer_token
 from .accesslog import JsonLog, decision_fields
 from .asgi import request_target
 from .asgi_types import Message, Receive, Scope, Send, denial_messages
+from .bearer import bearer_token
 from .metrics import Metrics
 
 if TYPE_CHECKING:
@@ -106,7 +106,9 @@ class VerifierApp:
         signal handler, and whatever escapes it would kill the process that keeps serving
         (or supervising) with the old policy."""
         try:
-            return Policy.load(self.policy_path)  # type: ignore[arg-type]
+            # Without a path (never the case in reload and the supervisor) it fails and is
+            # refused below like any bad file.
+            return load_policy(self.policy_path)  # type: ignore[arg-type]
         except Exception as exc:  # any failure: see above
             if isinstance(exc, PolicyError):
                 error = exc.message

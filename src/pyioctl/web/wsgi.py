@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..policy import Policy
-from . import app_decision, bearer_token, denial
+from .bearer import app_decision, bearer_token, denial
 from .policy_source import PolicySource
 
 __all__ = ["ENVIRON_KEY", "PolicyMiddleware"]
@@ -26,7 +26,7 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 def _target(environ: dict[str, Any]) -> str:
     # The raw target keeps percent-escapes, so authorize decodes exactly once; PATH_INFO
     # is already decoded (as latin-1), so it is re-quoted when no server gives the raw one.
-    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    raw: str | None = environ.get("RAW_URI") or environ.get("REQUEST_URI")
     if raw:
         return raw
     path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
@@ -34,7 +34,7 @@ def _target(environ: dict[str, Any]) -> str:
 
 
 class PolicyMiddleware:
-    """``app.wsgi_app = PolicyMiddleware(app.wsgi_app, Policy.load("policy.yaml"))``, or
+    """``app.wsgi_app = PolicyMiddleware(app.wsgi_app, load_policy("policy.yaml"))``, or
     a policy path: the file is then reloaded when it changes (see :class:`PolicySource`)."""
 
     def __init__(self, app: WSGIApp, policy: Policy | str | os.PathLike[str]) -> None:

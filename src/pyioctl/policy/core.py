@@ -4,27 +4,27 @@ cache behind its one ``authorize`` decision."""
 from __future__ import annotations
 
 import math
-import os
 import threading
 import time
 import warnings
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
-from pathlib import Path
 
 from ..durations import to_seconds
 from ..jwt import (
     ANY_ISSUER,
+    DEFAULT_ALGORITHMS,
+    AnyIssuer,
     Issuers,
     TokenError,
     VerifiedToken,
+    audiences,
     scope_rights,
+    twin_token,
     verify,
 )
-from ..jwt.claims import audiences
-from ..jwt.verifying import DEFAULT_ALGORITHMS
-from .decision import Decision, check_rights, token_digest, twin_token
+from .decision import Decision, check_rights, token_digest
 from .errors import PolicyError, PolicyWarning
 from .forwarding import ForwardHeaders
 from .memo import ENTRY_OVERHEAD, TOKEN_OVERHEAD, ByteMemo
@@ -84,12 +84,13 @@ class _CacheEntry:
 
 
 class Policy:
-    """Trusted issuers, ordered routes and token rules; see :meth:`authorize`."""
+    """Trusted issuers, ordered routes and token rules; see :meth:`authorize`. Built in
+    code, or from YAML by :func:`~pyioctl.policy.load_policy`."""
 
     def __init__(
         self,
         *,
-        issuers: Iterable[str] | object,
+        issuers: Iterable[str] | AnyIssuer,
         routes: Iterable[Route] = (),
         default: str = "deny",
         leeway: int | timedelta | str = 0,
@@ -106,14 +107,14 @@ class Policy:
     ) -> None:
         self.warnings: list[str] = []
         if issuers is ANY_ISSUER:
-            self.issuers: Issuers | object = ANY_ISSUER
+            self.issuers: Issuers | AnyIssuer = ANY_ISSUER
             self._warn(
                 "the policy trusts tokens from any issuer: anyone can sign a token that passes"
             )
         else:
             if isinstance(issuers, str):
                 raise PolicyError("issuers must be a list (or ANY_ISSUER), not one string")
-            listed = list(issuers)  # type: ignore[call-overload]
+            listed = list(issuers)
             if not listed:
                 raise PolicyError("issuers must not be empty: trust is never implicit")
             for issuer in listed:
@@ -173,24 +174,6 @@ class Policy:
         self.warnings.append(message)
         warnings.warn(message, PolicyWarning, stacklevel=3)
 
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> Policy:
-        """Read and validate a YAML policy; a revocation file path is relative to it."""
-        p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise PolicyError(f"{p}: cannot read policy: {exc}") from None
-        return cls.from_yaml(text, source=str(p), base_dir=p.parent)
-
-    @classmethod
-    def from_yaml(
-        cls, text: str, *, source: str = "<policy>", base_dir: str | os.PathLike[str] = "."
-    ) -> Policy:
-        from .loader import PolicyReader  # the loader builds Policy objects: import late
-
-        return PolicyReader(text, source, Path(base_dir)).read()
-
     # -- the decision ---------------------------------------------------------------------
 
     def route_for(self, path: str) -> Route | None:
@@ -206,7 +189,7 @@ class Policy:
         ``method`` the request target ``path``. The one place where that is decided."""
         # Descriptions never echo the path or method: they reach response headers, and a
         # proxy refuses (with a 5xx) an auth answer whose headers outgrow its buffer.
-        entry: _CacheEntry | Decision | None = None
+        entry: _CacheEntry | None = None
         if token is not None:
             if now is None:
                 now = int(time.time())
@@ -234,9 +217,10 @@ class Policy:
                 False, 401, "missing_token", "a bearer token is required", scope=required
             )
         if entry is None:
-            entry = self._verify(token, now)
-            if isinstance(entry, Decision):
-                return entry
+            checked = self._verify(token, now)
+            if isinstance(checked, Decision):
+                return checked
+            entry = checked
         verified = entry.token
         if self.revoked.is_revoked(entry.digests, verified):
             return Decision(False, 401, "revoked", "token has been revoked", None, entry.digest)
