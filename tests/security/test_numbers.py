@@ -52,6 +52,12 @@ def test_listen_ports_are_ascii_digits_only(port: str) -> None:
         assert port.isascii() and port.isdigit() and number == int(port) <= 65535
 
 
+def test_listen_hosts_bracket_ipv6() -> None:
+    assert parse_listen("[::1]:0") == ("::1", 0)
+    with pytest.raises(ValueError):
+        parse_listen("127.0.0.1::0")
+
+
 @settings(max_examples=100, deadline=None)
 @given(value=st.floats() | st.integers())
 def test_seconds_are_finite_or_refused(value: float) -> None:

@@ -46,7 +46,15 @@ def parse_listen(listen: str) -> tuple[str, int]:
     """``HOST:PORT`` or ``[IPv6]:PORT`` → (host, port); port 0 picks a free one."""
     host, sep, port = listen.rpartition(":")
     # [0-9] only: isdigit() also takes "²", which int() then refuses with another error.
-    if not sep or not host or not (port.isascii() and port.isdigit()) or int(port) > 65535:
+    # An IPv6 host is bracketed, so "127.0.0.1::0" is refused rather than bound oddly.
+    bracketed = host.startswith("[") and host.endswith("]")
+    if (
+        not sep
+        or not host
+        or (":" in host and not bracketed)
+        or not (port.isascii() and port.isdigit())
+        or int(port) > 65535
+    ):
         raise ValueError(f"expected HOST:PORT, not {listen!r}")
     return host.strip("[]"), int(port)
 
