@@ -298,7 +298,13 @@ def main() -> None:
 
         def policy(name: str, cache_size: int | None) -> Path:
             path = tmp / name
-            extra = f"cache_size: {cache_size}\n" if cache_size is not None else ""
+            # The byte bound too (24 MiB by default holds about 10k of these tokens), or
+            # "all cached" would evict and verify again like (b).
+            extra = (
+                f"cache_size: {cache_size}\ncache_bytes: {cache_size * 4096}\n"
+                if cache_size is not None
+                else ""
+            )
             path.write_text(
                 f"issuers: [{key.address}]\nroutes:\n  - path: /weather/**\n"
                 f"    subject: weather\n{extra}"

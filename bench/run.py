@@ -8,6 +8,7 @@ from this same run, never absolute times. Every run writes them all to
 also draws docs/benchmarks.png (needs the ``bench`` extra: matplotlib).
 
     python bench/run.py [--chart] [--only jwt,cli,...] [--quick]
+    python bench/run.py --chart-from bench/results/latest.json
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "latest.json"
 CHART = HERE.parent / "docs" / "benchmarks.png"
-SCRIPTS = ("jwt", "service", "cli", "revocation")
+SCRIPTS = ("jwt", "breakdown", "service", "cli", "revocation")
 MIB_BOUND = 100
 
 
@@ -35,6 +36,7 @@ def run_scripts(only: list[str], quick: bool) -> tuple[dict[str, Any], list[str]
     failed = []
     extra = {
         "jwt": ["--rounds", "2"],
+        "breakdown": [],
         "service": ["--seconds", "2", "--rounds", "1"],
         "cli": ["--runs", "7", "--unlock-runs", "2"],
         "revocation": ["--rounds", "2"],
@@ -118,6 +120,15 @@ def goals(figures: dict[str, Any]) -> list[tuple[str, str, float | None, bool | 
     return rows
 
 
+_SHORT = {
+    "(a)": "(a) one token, repeated",
+    "(b)": "(b) distinct tokens,\ndefault cache",
+    "(b')": "(b') distinct tokens,\nall cached",
+    "(c)": "(c) no-op /healthz,\nsame request bytes",
+    "(c0)": "(c0) /healthz, no headers",
+}
+
+
 def chart(figures: dict[str, Any], when: str) -> None:
     import matplotlib
 
@@ -149,7 +160,7 @@ def chart(figures: dict[str, Any], when: str) -> None:
     ax = axes[1]
     if cases:
         names = sorted(cases, key=lambda n: n.replace("'", "~").replace("(c0)", "(d)"))
-        short = [n.split(",")[0] if len(n) > 28 else n for n in names]
+        short = [_SHORT.get(n.split(" ")[0], n) for n in names]
         bars = ax.barh(short, [cases[n]["cpu_us"] for n in names], color="#2ca02c")
         ax.bar_label(bars, labels=[f"{cases[n]['cpu_us']:.0f}" for n in names], padding=3,
                      fontsize=8)  # fmt: skip
@@ -168,7 +179,12 @@ def main() -> int:
     parser.add_argument("--chart", action="store_true", help="draw docs/benchmarks.png")
     parser.add_argument("--only", default=",".join(SCRIPTS), help="comma-separated scripts")
     parser.add_argument("--quick", action="store_true", help="fewer rounds (a rough look)")
+    parser.add_argument("--chart-from", type=Path, help="only redraw the chart from a results file")
     args = parser.parse_args()
+    if args.chart_from:
+        saved = json.loads(args.chart_from.read_text())
+        chart(saved["figures"], saved["when"])
+        return 0
     only = [name for name in args.only.split(",") if name]
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     figures, failed = run_scripts(only, args.quick)
