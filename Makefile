@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+BENCH_STAMP := $(VENV)/.installed-bench
 
 .PHONY: demo test bench lint dist clean
 
@@ -27,8 +28,14 @@ test: $(TEST_STAMP)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -q
 
-bench: $(TEST_STAMP)
-	$(BIN)/python bench/run.py
+$(BENCH_STAMP): $(TEST_STAMP)
+	$(BIN)/pip install -q -e '.[test,server,bench]'
+	touch $@
+
+# Every benchmark, then one summary table of the goals; figures in bench/results/latest.json,
+# the chart in docs/benchmarks.png.
+bench: $(BENCH_STAMP)
+	$(BIN)/python bench/run.py --chart
 	$(BIN)/python bench/soak.py --short
 
 # An sdist and a wheel in dist/; tests/test_package.py installs such a wheel in a fresh venv.

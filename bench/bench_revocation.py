@@ -1,6 +1,6 @@
 """Revocation cost per request on cached tokens: file-backed against Redis-backed.
 
-    python bench/bench_revocation.py [--tokens 1000] [--revoked 1000] [--rounds 5]
+    python bench/bench_revocation.py [--tokens 1000] [--revoked 1000] [--rounds 5] [--json F]
 
 Both policies hold the same revoked digests; every token is verified once first, so the
 timed passes are cache hits, where revocation is the one check left. Redis-backed lists
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import logging
 import shutil
 import socket
@@ -43,6 +44,7 @@ def main() -> int:
     parser.add_argument("--tokens", type=int, default=1000)
     parser.add_argument("--revoked", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--json", help="write the µs per request of each store to this file")
     args = parser.parse_args()
     # The listener's "store is down" line when the bench stops Redis at the end.
     logging.getLogger("pyioctl.policy").setLevel(logging.ERROR)
@@ -106,6 +108,8 @@ def main() -> int:
     print("|---|---:|---:|")
     for name, micros in per.items():
         print(f"| {name} | {micros:.2f} | {micros / per['file'] - 1:+.1%} |")
+    if args.json:
+        Path(args.json).write_text(json.dumps(per))
     return 0
 
 

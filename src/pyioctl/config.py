@@ -16,9 +16,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from . import address as _address
+from . import plainyaml
 from .errors import ConfigError, StorageError
 from .fsutil import atomic_write, ensure_private_dir
 
@@ -165,10 +164,9 @@ def _as_uint(value: Any, key: str) -> int:
 
 def parse(text: str, *, where: str = CONFIG_FILENAME) -> Config:
     """Parse config.default text; unknown keys are kept in ``extra``."""
-    try:
-        raw = yaml.load(text, Loader=getattr(yaml, "CBaseLoader", yaml.BaseLoader))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"failed to parse config file {where}: {exc}".splitlines()[0]) from None
+    raw = plainyaml.load(text)  # the files ioctl writes; PyYAML only for the rest
+    if raw is None:
+        raw = _load_yaml(text, where)
     if raw is None or raw == "":
         raw = {}
     if not isinstance(raw, dict):
@@ -200,6 +198,15 @@ def parse(text: str, *, where: str = CONFIG_FILENAME) -> Config:
                 raise ConfigError(f"invalid value for {key}: expected a string")
             setattr(config, f.name, value)
     return config
+
+
+def _load_yaml(text: str, where: str) -> Any:
+    import yaml
+
+    try:
+        return yaml.load(text, Loader=getattr(yaml, "CBaseLoader", yaml.BaseLoader))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"failed to parse config file {where}: {exc}".splitlines()[0]) from None
 
 
 # ---------------------------------------------------------------- writing
@@ -289,6 +296,8 @@ _LINE_BREAKS = frozenset("\n\r\x85\u2028\u2029")
 
 
 def _scalar(text: str) -> str:
+    import yaml
+
     if any("\ud800" <= c <= "\udfff" for c in text):
         # Invalid UTF-8 from argv or stdin: the emitter would write a \uDCxx escape that no
         # YAML reader (ours included) accepts, leaving config.default unreadable.
@@ -340,6 +349,8 @@ def dump(config: Config) -> str:
             lines.append(f"{key}: {_scalar(value)}")
     text = "\n".join(lines) + "\n"
     if config.extra:
+        import yaml
+
         text += yaml.safe_dump(config.extra, allow_unicode=True, sort_keys=False)
     return text
 

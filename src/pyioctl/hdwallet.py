@@ -18,7 +18,6 @@ import hashlib
 import hmac
 import os
 import re
-import secrets
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -151,7 +150,7 @@ def encrypt_mnemonic(mnemonic: str, password: str, *, iv: bytes | None = None) -
     """Go ioctl's file bytes: ``IV || AES-256-CFB(key, mnemonic || SHA-256(mnemonic))``
     with ``key = SHA-256(password)``."""
     if iv is None:
-        iv = secrets.token_bytes(_IV_SIZE)
+        iv = os.urandom(_IV_SIZE)
     if len(iv) != _IV_SIZE:
         raise ValueError(f"iv must be {_IV_SIZE} bytes")
     plain = _secret_bytes(mnemonic)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 
 import click
@@ -40,6 +39,8 @@ def revoke(app: App, token: str | None, digest: str | None, policy_path: str, sh
       ioctl jwt revoke --digest 3f1c...e9 --policy /etc/ioctl/policy.yaml
       ioctl jwt revoke --list --policy /etc/ioctl/policy.yaml
     """
+    import logging
+
     from ..policy import load_policy, token_digest
 
     # The store's own warnings (e.g. Redis unreachable) would be a second stderr line:

@@ -109,14 +109,25 @@ def _compiled(issuers: tuple[str | PublicKey, ...] | frozenset[str | PublicKey])
 
 
 def trusted_hashes(issuers: IssuerSpec) -> frozenset[bytes] | None:
-    """The pinned account hashes, or None for ANY_ISSUER; hashable containers memoised."""
+    """The pinned account hashes, or None for ANY_ISSUER.
+
+    Every container is parsed once per distinct content: a list or set is keyed by a
+    tuple of its members (a fresh snapshot each call, so a caller that edits its list is
+    honoured), which costs about as much as hashing the tuple, not the bech32 and hex
+    parsing of each member.
+    """
     if issuers is ANY_ISSUER:
         return None
-    if type(issuers) is Issuers:
-        return issuers.hashes
-    if type(issuers) is tuple or type(issuers) is frozenset:
-        return _compiled(issuers).hashes
-    # type() is checked above because it is faster than isinstance; mypy narrows neither.
+    kind = type(issuers)
+    if kind is Issuers:
+        return issuers.hashes  # type: ignore[union-attr]  # narrowed by type(), which mypy does not follow
+    if kind is tuple or kind is frozenset:
+        return _compiled(issuers).hashes  # type: ignore[arg-type]  # as above
+    if kind is list or kind is set:
+        try:
+            return _compiled(tuple(issuers)).hashes  # type: ignore[arg-type]  # as above
+        except TypeError:  # an unhashable member: Issuers says which type is wrong
+            pass
     return Issuers(issuers).hashes  # type: ignore[arg-type]
 
 
