@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from helpers import IoctlRunner, Result, check_error
-from pyioctl import hdwallet
+from pyioctl import bip32, bip39, hdwallet
 from pyioctl.keys import PrivateKey, recover_message_signer
 from vectors import vectors
 
@@ -23,7 +23,7 @@ ISSUE172_VECTORS = vectors("hdwallet_derive_issue172")
 
 PHRASE = DERIVE_VECTORS[0]["mnemonic"]
 PASSWORD = "pw"
-FIX_ENV = hdwallet.FIX_ISSUE_179_ENV
+FIX_ENV = bip32.FIX_ISSUE_179_ENV
 PHRASE_NOTE = (
     "It is used to recover your wallet in case you forgot the password. "
     "Write them down and store it in a safe place."
@@ -155,7 +155,7 @@ def test_create_export_derive_delete(hd: HD) -> None:
     assert lines[5:] == [PHRASE_NOTE]
     mnemonic = lines[4].removeprefix("Mnemonic phrase: ")
     assert len(mnemonic.split(" ")) == 12
-    assert hdwallet.is_valid_mnemonic(mnemonic)
+    assert bip39.is_valid_mnemonic(mnemonic)
     assert hd.hdwallet.stat().st_mode & 0o777 == 0o600
     assert hdwallet.load(hd.hdwallet, "secret") == mnemonic
 
@@ -163,7 +163,7 @@ def test_create_export_derive_delete(hd: HD) -> None:
     assert exported.stdout == "Enter password\n\n" + _phrase_text(mnemonic)
 
     derived = hd.run("hdwallet", "derive", "0/0/1", input="secret\n")
-    expected = hdwallet.derive_key(mnemonic, 0, 0, 1, standard=False).address
+    expected = bip32.derive_key(mnemonic, 0, 0, 1, standard=False).address
     assert derived.rc == 0, derived.stderr
     assert f"address: {expected}\n" in derived.stdout
 
@@ -228,7 +228,7 @@ _WORDS = PHRASE.split()
 _BAD_CHECKSUM = next(
     phrase
     for phrase in (" ".join([*_WORDS[:11], w]) for w in ("abandon", "ability", "able"))
-    if not hdwallet.is_valid_mnemonic(phrase)
+    if not bip39.is_valid_mnemonic(phrase)
 )
 BAD_MNEMONICS = {
     "unknown-word": " ".join([*_WORDS[:11], "iotex"]),
@@ -516,7 +516,7 @@ def test_hdw_default_account_signs_jwt(hd: HD) -> None:
     signed = hd.run("jwt", "sign", "--expires-in", "1h", input=PASSWORD + "\n")
     token = _token(signed)
     assert signed.stdout.startswith("Enter password for #hdw::0/0/1:\n")
-    expected = hdwallet.derive_key(VEC["mnemonic"], 0, 0, 1, standard=False).address
+    expected = bip32.derive_key(VEC["mnemonic"], 0, 0, 1, standard=False).address
     assert f"  address: {expected}\n" in signed.stdout
     verified = hd.run("jwt", "verify", token, "--issuer", expected)
     assert verified.rc == 0, verified.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 import time
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -15,9 +16,8 @@ from .. import jwt as _jwt
 from ..durations import parse_duration
 from ..errors import PyioctlError
 from ..fsutil import atomic_write
-from ..hdwallet import is_hdw_signer
-from .app import App, complete_signer, pass_app
-from .base import IoctlGroup
+from .cobra_style import IoctlGroup
+from .context import App, complete_signer, pass_app
 from .output import CliError, GoCode, wrapped
 from .prompt import stdin_is_terminal
 from .revoke import revoke
@@ -47,7 +47,7 @@ jwt.add_command(serve)
 jwt.add_command(revoke)
 
 
-class _Duration(click.ParamType):
+class _Duration(click.ParamType):  # type: ignore[type-arg]  # generic in newer click only
     name = "DURATION"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
@@ -103,19 +103,6 @@ def _parse_exp(text: str) -> int:
     raise CliError(
         f'invalid expire time: strconv.ParseInt: parsing "{text}": {reason}', GoCode.SERIALIZATION
     )
-
-
-def _signer_address(app: App, signer: str) -> str:
-    """``-s`` value, or the default account (which, unlike Go, may be an ``hdw::`` path)."""
-    from ..wallet import NO_DEFAULT_ACCOUNT
-
-    chosen = signer or app.wallet.default_account
-    if not chosen:
-        raise CliError(f"failed to get signer address: {NO_DEFAULT_ACCOUNT}", GoCode.ADDRESS)
-    if is_hdw_signer(chosen):
-        return chosen
-    with wrapped(GoCode.ADDRESS, "failed to get signer address"):
-        return app.wallet.resolve(chosen)
 
 
 def _sign_output(token: str, key_address: str, public_hex: str, claims: dict[str, str]) -> str:
@@ -179,7 +166,7 @@ def _sign_output(token: str, key_address: str, public_hex: str, claims: dict[str
 @click.option("-n", "--nonce", hidden=True)
 @click.option("-w", "--wait", is_flag=True, hidden=True)
 @pass_app
-def sign(app: App, signer: str, password: str, arguments: str, expires_in: int | None,
+def sign(app: App, /, signer: str, password: str, arguments: str, expires_in: int | None,
          save: bool, token_only: bool, alg: str, **_ignored: Any) -> None:  # fmt: skip
     """Sign a JWT access token with an account's key.
 
@@ -199,7 +186,8 @@ def sign(app: App, signer: str, password: str, arguments: str, expires_in: int |
         claims["exp"] = str(exp)
     else:
         exp, claims["exp"] = 0, "0"
-    address = _signer_address(app, signer)
+    with wrapped(GoCode.ADDRESS, "failed to get signer address"):
+        address = app.wallet.resolve_signer(signer or None)
     key = unlock_signer(app, address, password or None)
     token = _jwt.sign(
         key, sub=claims.get("sub", ""), scope=claims.get("scope", ""), exp=exp, iat=now, alg=alg
@@ -256,7 +244,7 @@ def _when(timestamp: int, now: int) -> str:
     return f"{moment} ({relative})"
 
 
-def _time_fields(claims: dict[str, Any], now: int) -> list[tuple[str, str]]:
+def _time_fields(claims: Mapping[str, Any], now: int) -> list[tuple[str, str]]:
     rows = []
     for name, label in (("iat", "issued at"), ("nbf", "not before"), ("exp", "expires at")):
         value = claims.get(name)

@@ -63,6 +63,29 @@ class CliError(Exception):
         self.hint = hint  # a second stderr line in human mode, e.g. how to call the command
 
 
+# The ioctl error code Go ioctl gives the same failure, by the library error's stable
+# ``code``, where pyioctl reports a library error as it stands; unlisted codes are Go's
+# plain errors (0).
+GO_CODES = {
+    "hdwallet_corrupt": GoCode.VALIDATION,
+    "hdwallet_io": GoCode.INPUT,
+    "hdwallet_not_found": GoCode.INPUT,
+    "hdwallet_truncated": GoCode.INPUT,
+    "invalid_default_account": GoCode.VALIDATION,
+    "invalid_endpoint": GoCode.CONFIG,
+    "invalid_explorer": GoCode.CONFIG,
+    "invalid_height": GoCode.VALIDATION,
+    "invalid_language": GoCode.CONFIG,
+    "invalid_link": GoCode.VALIDATION,
+    "wrong_password": GoCode.VALIDATION,
+}
+
+
+def library_error(exc: PyioctlError) -> CliError:
+    """A library error as Go ioctl reports the same failure: its text and Go's code."""
+    return CliError(str(exc), GO_CODES.get(exc.code, GoCode.UNDEFINED))
+
+
 @contextlib.contextmanager
 def wrapped(code: GoCode, prefix: str = "") -> Iterator[None]:
     """Go's ``output.NewError(code, prefix, err)``: re-raise library errors as ``prefix: cause``.

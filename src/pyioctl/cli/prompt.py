@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 
 from .output import CliError, GoCode, Output, is_terminal
 
@@ -58,11 +59,14 @@ class Prompter:
         except EOFError:
             raise CliError("failed to read password from stdin: EOF", GoCode.INPUT) from None
 
-    def new_password(self, label: str) -> str:
-        """ioctl's ``#<label>: Set password`` / ``Enter password again`` pair."""
-        first = self.secret(f"#{label}: Set password\n")
-        second = self.secret(f"#{label}: Enter password again\n")
-        if first != second:
+    def new_password(
+        self, text: str, again: str, *, ask: Callable[[str], str] | None = None
+    ) -> str:
+        """A new password, asked twice with ioctl's two prompts and compared; ``ask``
+        replaces :meth:`secret` where a command words its read errors as Go does."""
+        ask = self.secret if ask is None else ask
+        first = ask(text)
+        if ask(again) != first:
             raise CliError("password doesn't match", GoCode.VALIDATION)
         return first
 

@@ -7,8 +7,8 @@ import re
 
 import click
 
-from .app import App, pass_app
-from .base import IoctlCommand
+from .cobra_style import IoctlCommand
+from .context import App, pass_app
 from .output import CliError, GoCode, wrapped
 
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ..errors import PyioctlError
-from .base import IoctlCommand
+from .cobra_style import IoctlCommand
 
 
 def _check_listen(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -18,7 +20,7 @@ def _check_listen(ctx: click.Context, param: click.Parameter, value: str) -> str
     return value
 
 
-def _env(option: str) -> dict[str, object]:
+def _env(option: str) -> dict[str, Any]:
     # Every option can come from IOCTL_SERVE_<OPTION>, as container deployments set them;
     # the command line wins over the environment.
     return {"envvar": "IOCTL_SERVE_" + option.upper().replace("-", "_"), "show_envvar": True}

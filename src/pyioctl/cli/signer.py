@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..hdwallet import HDWalletError
+from ..errors import HDWalletError
 from ..keys import PrivateKey
-from .app import App
+from .context import App
 from .output import CliError, GoCode
 
 DECRYPTING = "Decrypting key…"
