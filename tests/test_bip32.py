@@ -10,6 +10,7 @@ from pyioctl import bip32
 from pyioctl.bip32 import HARDENED
 from pyioctl.bip39 import mnemonic_seed
 from pyioctl.errors import DerivationPathError, InvalidMnemonicError
+from vectors import ids
 from vectors import vectors as _vectors
 
 DERIVE_VECTORS = _vectors("hdwallet_derive")
@@ -23,14 +24,6 @@ ENV = bip32.FIX_ISSUE_179_ENV
 def _no_fix_env(monkeypatch: pytest.MonkeyPatch) -> None:
     # The developer's own environment must not flip the derivation under test.
     monkeypatch.delenv(ENV, raising=False)
-
-
-def _ids(vectors: list[dict], key: str) -> list[str]:
-    return [v[key] for v in vectors]
-
-
-def _err(exc_info: pytest.ExceptionInfo) -> str:
-    return str(exc_info.value)
 
 
 def _signer_path(vec: dict) -> tuple[int, int, int]:
@@ -61,7 +54,7 @@ def test_parse_path(text: str, expected: tuple[int, int, int]) -> None:
 def test_path_with_wrong_part_count(text: str) -> None:
     with pytest.raises(DerivationPathError) as exc:
         bip32.parse_path(text)
-    assert _err(exc) == "derivation path error"
+    assert str(exc.value) == "derivation path error"
     assert exc.value.code == "invalid_path"
 
 
@@ -98,7 +91,7 @@ def _parse_uint_error(part: str, quoted: str, problem: str = "invalid syntax") -
 def test_path_part_not_uint32(text: str, message: str) -> None:
     with pytest.raises(DerivationPathError) as exc:
         bip32.parse_path(text)
-    assert _err(exc) == message
+    assert str(exc.value) == message
 
 
 @pytest.mark.parametrize("account", [2**31, 2**31 + 5, 2**32 - 1])
@@ -106,7 +99,7 @@ def test_hardened_account_out_of_range(account: int) -> None:
     # Go ioctl panics here; the message is the one go-ethereum's path parser gives.
     with pytest.raises(DerivationPathError) as exc:
         bip32.parse_path(f"{account}/0/0")
-    assert _err(exc) == f"component {account} out of allowed hardened range [0, 2147483647]"
+    assert str(exc.value) == f"component {account} out of allowed hardened range [0, 2147483647]"
     with pytest.raises(DerivationPathError):
         bip32.derive_key(PHRASE, account, 0, 0)
 
@@ -115,7 +108,7 @@ def test_hardened_account_out_of_range(account: int) -> None:
 # Derivation: ioctl vectors
 
 
-@pytest.mark.parametrize("vec", DERIVE_VECTORS, ids=_ids(DERIVE_VECTORS, "hdw_signer"))
+@pytest.mark.parametrize("vec", DERIVE_VECTORS, ids=ids(DERIVE_VECTORS, "hdw_signer"))
 @pytest.mark.parametrize("standard", [None, False, True])
 def test_derive_vector(vec: dict, standard: bool | None) -> None:
     account, change, index = _signer_path(vec)
@@ -125,7 +118,7 @@ def test_derive_vector(vec: dict, standard: bool | None) -> None:
     assert not bip32.derivation_differs(vec["mnemonic"], account, change, index)
 
 
-@pytest.mark.parametrize("vec", DERIVE_VECTORS, ids=_ids(DERIVE_VECTORS, "hdw_signer"))
+@pytest.mark.parametrize("vec", DERIVE_VECTORS, ids=ids(DERIVE_VECTORS, "hdw_signer"))
 def test_vector_path_is_bip44_iotex(vec: dict) -> None:
     account, change, index = _signer_path(vec)
     rendered = "m/" + "/".join(
@@ -141,20 +134,20 @@ def _issue172_key(vec: dict, **kwargs: object) -> tuple[str, str]:
     return key.hex(), key.address
 
 
-@pytest.mark.parametrize("vec", ISSUE172_VECTORS, ids=_ids(ISSUE172_VECTORS, "entropy_hex"))
+@pytest.mark.parametrize("vec", ISSUE172_VECTORS, ids=ids(ISSUE172_VECTORS, "entropy_hex"))
 def test_issue172_default_matches_go_ioctl(vec: dict) -> None:
     expected = (vec["ioctl_private_key"], vec["ioctl_io_address"])
     assert _issue172_key(vec) == expected
     assert _issue172_key(vec, standard=False) == expected
 
 
-@pytest.mark.parametrize("vec", ISSUE172_VECTORS, ids=_ids(ISSUE172_VECTORS, "entropy_hex"))
+@pytest.mark.parametrize("vec", ISSUE172_VECTORS, ids=ids(ISSUE172_VECTORS, "entropy_hex"))
 def test_issue172_standard_bip32(vec: dict) -> None:
     expected = (vec["bip32_standard_private_key"], vec["bip32_standard_io_address"])
     assert _issue172_key(vec, standard=True) == expected
 
 
-@pytest.mark.parametrize("vec", ISSUE172_VECTORS, ids=_ids(ISSUE172_VECTORS, "entropy_hex"))
+@pytest.mark.parametrize("vec", ISSUE172_VECTORS, ids=ids(ISSUE172_VECTORS, "entropy_hex"))
 def test_issue172_env_switch(vec: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV, "1")
     assert bip32.standard_derivation_enabled()
@@ -170,7 +163,7 @@ def test_issue172_env_switch(vec: dict, monkeypatch: pytest.MonkeyPatch) -> None
     assert _issue172_key(vec)[0] == vec["ioctl_private_key"]
 
 
-@pytest.mark.parametrize("vec", ISSUE172_VECTORS, ids=_ids(ISSUE172_VECTORS, "entropy_hex"))
+@pytest.mark.parametrize("vec", ISSUE172_VECTORS, ids=ids(ISSUE172_VECTORS, "entropy_hex"))
 def test_issue172_is_flagged(vec: dict) -> None:
     account, change, index = _signer_path(vec)
     assert bip32.derivation_differs(vec["mnemonic"], account, change, index)

@@ -9,6 +9,7 @@ from mnemonic import Mnemonic
 
 from pyioctl import bip39
 from pyioctl.errors import InvalidMnemonicError
+from vectors import ids
 from vectors import vectors as _vectors
 
 FILE_VECTORS = _vectors("hdwallet_file")
@@ -16,14 +17,6 @@ DERIVE_VECTORS = _vectors("hdwallet_derive")
 ISSUE172_VECTORS = _vectors("hdwallet_derive_issue172")
 
 PHRASE = DERIVE_VECTORS[0]["mnemonic"]
-
-
-def _ids(vectors: list[dict], key: str) -> list[str]:
-    return [v[key] for v in vectors]
-
-
-def _err(exc_info: pytest.ExceptionInfo) -> str:
-    return str(exc_info.value)
 
 
 ENGLISH = Mnemonic("english")
@@ -42,7 +35,7 @@ def test_vector_phrases_are_valid() -> None:
         assert bip39.validate_mnemonic(vec["mnemonic"]) == vec["mnemonic"]
 
 
-@pytest.mark.parametrize("vec", ISSUE172_VECTORS, ids=_ids(ISSUE172_VECTORS, "entropy_hex"))
+@pytest.mark.parametrize("vec", ISSUE172_VECTORS, ids=ids(ISSUE172_VECTORS, "entropy_hex"))
 def test_mnemonic_package_agrees_with_vector_entropy(vec: dict) -> None:
     entropy = bytes.fromhex(vec["entropy_hex"])
     assert ENGLISH.to_mnemonic(entropy) == vec["mnemonic"]
@@ -73,7 +66,7 @@ INVALID_PHRASES = {
 def test_invalid_phrase(text: str) -> None:
     with pytest.raises(InvalidMnemonicError) as exc:
         bip39.validate_mnemonic(text)
-    assert _err(exc) == "Invalid mnenomic"
+    assert str(exc.value) == "Invalid mnenomic"
     assert exc.value.code == "invalid_mnemonic"
 
 

@@ -25,6 +25,7 @@ from pyioctl.errors import (
     StorageError,
     WrongPasswordError,
 )
+from vectors import ids
 from vectors import vectors as _vectors
 
 FILE_VECTORS = _vectors("hdwallet_file")
@@ -33,31 +34,23 @@ DERIVE_VECTORS = _vectors("hdwallet_derive")
 PHRASE = DERIVE_VECTORS[0]["mnemonic"]
 
 
-def _ids(vectors: list[dict], key: str) -> list[str]:
-    return [v[key] for v in vectors]
-
-
-def _err(exc_info: pytest.ExceptionInfo) -> str:
-    return str(exc_info.value)
-
-
 # ---------------------------------------------------------------------------------------
 # File format
 
 
-@pytest.mark.parametrize("vec", FILE_VECTORS, ids=_ids(FILE_VECTORS, "password"))
+@pytest.mark.parametrize("vec", FILE_VECTORS, ids=ids(FILE_VECTORS, "password"))
 def test_file_vector_decrypts(vec: dict) -> None:
     blob = bytes.fromhex(vec["file_bytes_hex"])
     assert hdwallet.decrypt_mnemonic(blob, vec["password"]) == vec["mnemonic"]
 
 
-@pytest.mark.parametrize("vec", FILE_VECTORS, ids=_ids(FILE_VECTORS, "password"))
+@pytest.mark.parametrize("vec", FILE_VECTORS, ids=ids(FILE_VECTORS, "password"))
 def test_file_vector_encrypts_byte_for_byte(vec: dict) -> None:
     blob = bytes.fromhex(vec["file_bytes_hex"])
     assert hdwallet.encrypt_mnemonic(vec["mnemonic"], vec["password"], iv=blob[:16]) == blob
 
 
-@pytest.mark.parametrize("vec", FILE_VECTORS, ids=_ids(FILE_VECTORS, "password"))
+@pytest.mark.parametrize("vec", FILE_VECTORS, ids=ids(FILE_VECTORS, "password"))
 def test_file_vector_loads_from_disk(vec: dict, tmp_path: Path) -> None:
     path = tmp_path / hdwallet.HDWALLET_FILENAME
     path.write_bytes(bytes.fromhex(vec["file_bytes_hex"]))
@@ -101,7 +94,7 @@ def test_wrong_password() -> None:
     blob = bytes.fromhex(FILE_VECTORS[0]["file_bytes_hex"])
     with pytest.raises(HDWalletPasswordError) as exc:
         hdwallet.decrypt_mnemonic(blob, "1234")
-    assert _err(exc) == "password error"
+    assert str(exc.value) == "password error"
     assert exc.value.code == "wrong_password"
     assert isinstance(exc.value, WrongPasswordError)
     assert isinstance(exc.value, HDWalletError)
@@ -121,7 +114,7 @@ def test_truncated_to_no_mnemonic_is_incorrect_data(length: int) -> None:
     blob = bytes.fromhex(FILE_VECTORS[0]["file_bytes_hex"])[:length]
     with pytest.raises(HDWalletCorruptError) as exc:
         hdwallet.decrypt_mnemonic(blob, FILE_VECTORS[0]["password"])
-    assert _err(exc) == "incorrect data"
+    assert str(exc.value) == "incorrect data"
     assert exc.value.code == "hdwallet_corrupt"
 
 
@@ -135,7 +128,7 @@ def test_truncated_with_some_mnemonic_left_is_password_error() -> None:
 def test_shorter_than_iv(length: int) -> None:
     with pytest.raises(HDWalletCorruptError) as exc:
         hdwallet.decrypt_mnemonic(bytes(length), "pw")
-    assert _err(exc) == (
+    assert str(exc.value) == (
         f"failed to decrypt: cipherText too short. It decodes to {length} bytes "
         "but the minimum length is 16"
     )
@@ -145,14 +138,14 @@ def test_shorter_than_iv(length: int) -> None:
 def test_load_missing_file(tmp_path: Path) -> None:
     with pytest.raises(HDWalletNotFoundError) as exc:
         hdwallet.load(tmp_path / "hdwallet", "pw")
-    assert _err(exc) == "Run 'ioctl hdwallet create' to create your HDWallet first."
+    assert str(exc.value) == "Run 'ioctl hdwallet create' to create your HDWallet first."
     assert exc.value.code == "hdwallet_not_found"
 
 
 def test_load_unreadable_path(tmp_path: Path) -> None:
     with pytest.raises(HDWalletError) as exc:
         hdwallet.load(tmp_path, "pw")  # a directory
-    assert _err(exc).startswith("failed to read config: ")
+    assert str(exc.value).startswith("failed to read config: ")
     assert exc.value.code == "hdwallet_io"
 
 
@@ -255,7 +248,7 @@ def test_delete_missing(tmp_path: Path) -> None:
     path = tmp_path / "hdwallet"
     with pytest.raises(HDWalletNotFoundError) as exc:
         hdwallet.delete(path)
-    assert _err(exc) == f"remove {path}: no such file or directory"
+    assert str(exc.value) == f"remove {path}: no such file or directory"
 
 
 # ---------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,10 @@ from typing import Any
 import yaml
 
 from . import address as _address
-from .aliases import MAX_ALIAS_BYTES
+from .aliases import MAX_ALIAS_BYTES, sorted_items
 from .errors import ConfigError, StorageError
 from .fsutil import atomic_write, ensure_private_dir
-from .gocompat import byte_length, go_bytes
+from .gocompat import byte_length
 from .goyaml import scalar
 
 CONFIG_FILENAME = "config.default"
@@ -178,14 +179,10 @@ class Config:
     def as_json(self) -> dict[str, Any]:
         """The config as ``config get all`` shows it (yaml names, sorted aliases)."""
         out: dict[str, Any] = {}
-        for f in fields(self):
-            key = f.metadata["yaml"]
-            if key is None:
-                continue
-            value = getattr(self, f.name)
-            if f.name == "aliases":
-                value = dict(sorted(value.items(), key=lambda kv: go_bytes(kv[0])))
-            elif f.name == "default_account":
+        for key, name, value in _in_file_order(self):
+            if name == "aliases":
+                value = dict(sorted_items(value))
+            elif name == "default_account":
                 value = {"addressOrAlias": value}
             out[key] = value
         return out
@@ -273,21 +270,25 @@ def parse(text: str, *, where: str = CONFIG_FILENAME) -> Config:
 # ---------------------------------------------------------------- writing
 
 
-def dump(config: Config) -> str:
-    lines: list[str] = []
+def _in_file_order(config: Config) -> Iterator[tuple[str, str, Any]]:
+    """``(key, attribute, value)`` of each field the file holds, in the file's order."""
     for f in fields(config):
         key = f.metadata["yaml"]
-        if key is None:
-            continue
-        value = getattr(config, f.name)
-        if f.name == "aliases":
+        if key is not None:
+            yield key, f.name, getattr(config, f.name)
+
+
+def dump(config: Config) -> str:
+    lines: list[str] = []
+    for key, name, value in _in_file_order(config):
+        if name == "aliases":
             if not value:
                 lines.append(f"{key}: {{}}")
                 continue
             lines.append(f"{key}:")
-            for name in sorted(value, key=go_bytes):
-                lines.append(f"  {scalar(name)}: {scalar(value[name])}")
-        elif f.name == "default_account":
+            for alias, address in sorted_items(value):
+                lines.append(f"  {scalar(alias)}: {scalar(address)}")
+        elif name == "default_account":
             lines.append(f"{key}:")
             lines.append(f"  addressOrAlias: {scalar(value)}")
         elif isinstance(value, bool):
