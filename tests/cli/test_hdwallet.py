@@ -371,6 +371,23 @@ def test_export_and_derive_reject_bad_password_or_file(
     check()
 
 
+# Go ioctl's error code for each: 5 (ValidationError) when the file decrypts to nonsense,
+# 13 (InputError) when it is shorter than its IV.
+DAMAGED_CODES = {"wrong-password": 5, "bit-flip": 5, "truncated-tail": 5, "truncated-48": 5,
+                 "truncated-10": 13, "empty": 13}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", DAMAGED, ids=DAMAGED.keys())
+def test_bad_password_or_file_codes(hd: HD, case: str) -> None:
+    blob, message = DAMAGED[case]
+    password = "wrong" if case == "wrong-password" else PASSWORD
+    hd.hdwallet.write_bytes(blob)
+    result = hd.run("-o", "json", "hdwallet", "export", input=password + "\n")
+    assert result.rc != 0
+    error = {"code": DAMAGED_CODES[case], "info": message}
+    assert _envelopes(result.stdout)[-1] == {"messageType": "error", "message": error}
+
+
 @pytest.mark.parametrize("case", ["bit-flip", "truncated-48", "truncated-10"])
 def test_signer_rejects_damaged_file(hd: HD, case: str, unchanged: Unchanged) -> None:
     blob, message = DAMAGED[case]
