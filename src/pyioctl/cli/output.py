@@ -43,13 +43,18 @@ class GoCode(IntEnum):
     COMPILER = 17
 
 
-class CliError(Exception):
-    """An error as ioctl reports it: one ``info`` line and a Go error code."""
+class CliError(PyioctlError):
+    """An error as ioctl reports it: one ``info`` line and Go's error code, ``go_code``.
+
+    ``reason`` is the library error's stable ``code`` where one caused it.
+    """
+
+    code = "cli"
 
     def __init__(
         self,
         info: str,
-        code: GoCode = GoCode.UNDEFINED,
+        go_code: GoCode = GoCode.UNDEFINED,
         *,
         usage: bool = False,
         reason: str | None = None,
@@ -57,7 +62,7 @@ class CliError(Exception):
     ) -> None:
         super().__init__(info)
         self.info = info
-        self.code = code
+        self.go_code = go_code
         self.usage = usage
         self.reason = reason
         self.hint = hint  # a second stderr line in human mode, e.g. how to call the command
@@ -96,7 +101,7 @@ def wrapped(code: GoCode, prefix: str = "") -> Iterator[None]:
         yield
     except CliError as exc:
         info = f"{prefix}: {exc.info}" if prefix else exc.info
-        raise CliError(info, code or exc.code) from None
+        raise CliError(info, code or exc.go_code) from None
     except PyioctlError as exc:
         raise CliError(f"{prefix}: {exc}" if prefix else str(exc), code) from None
 
@@ -188,7 +193,7 @@ class Output:
 
     def fail(self, error: CliError) -> NoReturn:
         if self.json_mode:
-            message: dict[str, Any] = {"code": int(error.code), "info": error.info}
+            message: dict[str, Any] = {"code": int(error.go_code), "info": error.info}
             if error.reason:
                 message["reason"] = error.reason  # our stable code, e.g. "expired"
             self._envelope("error", message)
