@@ -138,7 +138,7 @@ def test_shorter_than_iv(length: int) -> None:
 def test_load_missing_file(tmp_path: Path) -> None:
     with pytest.raises(HDWalletNotFoundError) as exc:
         hdwallet.load(tmp_path / "hdwallet", "pw")
-    assert str(exc.value) == "Run 'ioctl hdwallet create' to create your HDWallet first."
+    assert str(exc.value) == f"open {tmp_path / 'hdwallet'}: no such file or directory"
     assert exc.value.code == "hdwallet_not_found"
 
 

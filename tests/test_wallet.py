@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 from helpers import OTHER_IO, VECTOR_ETH, VECTOR_IO, VECTOR_KEY
 from pyioctl import address
 from pyioctl.config import Config, ConfigFile
-from pyioctl.errors import AddressError, ConfigError, KeystoreError, WrongPasswordError
+from pyioctl.errors import (
+    AddressError,
+    ConfigError,
+    DerivationPathError,
+    HDWalletNotFoundError,
+    KeystoreError,
+    WrongPasswordError,
+)
 from pyioctl.gocompat import byte_length
 from pyioctl.wallet import NO_DEFAULT_ACCOUNT, Wallet
 from vectors import ids, vector, vectors
@@ -209,6 +216,17 @@ def test_unlock_unknown_signer(w: Wallet, signer: str) -> None:
     with pytest.raises(KeystoreError) as info:
         w.unlock(signer, "pw", lambda _: "pw")
     assert str(info.value) == f"invalid address #{signer}"
+
+
+def test_unlock_hdw_signer_errors_are_the_librarys(w: Wallet) -> None:
+    # Go's wording ("invalid HDWallet key format: …") is the CLI's (cli/signer.py).
+    def never(_: str) -> str:
+        raise AssertionError("asked for a password")
+
+    with pytest.raises(DerivationPathError, match=r"^derivation path error$"):
+        w.unlock("HDW::1", None, never)
+    with pytest.raises(HDWalletNotFoundError, match=r"^open .*hdwallet: no such file"):
+        w.unlock("hdw::0/1/3", "pw", never)
 
 
 def test_keystore_follows_the_wallet_setting(wallet, tmp_path: Path) -> None:

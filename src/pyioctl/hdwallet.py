@@ -97,10 +97,8 @@ def load(path: str | os.PathLike[str], password: str) -> str:
     target = Path(path)
     try:
         blob = target.read_bytes()
-    except FileNotFoundError:
-        raise HDWalletNotFoundError(
-            "Run 'ioctl hdwallet create' to create your HDWallet first."
-        ) from None
+    except FileNotFoundError as exc:
+        raise HDWalletNotFoundError(_os_error_text("open", target, exc)) from None
     except OSError as exc:
         raise HDWalletError(
             f"failed to read config: {_os_error_text('open', target, exc)}",

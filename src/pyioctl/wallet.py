@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import address as _address
-from .errors import AddressError, ConfigError, HDWalletError, KeystoreError
+from .errors import AddressError, ConfigError, KeystoreError
 from .gocompat import byte_length, go_bytes
 from .hdwallet import SIGNER_PREFIX, is_hdw_signer
 from .keystore import Account, Keystore
@@ -114,19 +114,9 @@ class Wallet:
     ) -> PrivateKey:
         from . import bip32, hdwallet
 
-        try:
-            account, change, index = bip32.parse_path(signer[len(SIGNER_PREFIX) :])
-        except HDWalletError as exc:
-            raise _reworded(exc, "invalid HDWallet key format") from None
+        # A malformed path fails here, before the password is asked for.
+        account, change, index = bip32.parse_path(signer[len(SIGNER_PREFIX) :])
         if not password:
             password = ask(f"Enter password for #{signer}:\n")
-        try:
-            mnemonic = hdwallet.load(hdwallet.hdwallet_path(self.config_file.wallet_dir), password)
-            return bip32.derive_key(mnemonic, account, change, index)
-        except HDWalletError as exc:
-            raise _reworded(exc, "failed to derive key from HDWallet") from None
-
-
-def _reworded(exc: HDWalletError, prefix: str) -> HDWalletError:
-    """The same error type and code, with Go ioctl's context prefix on the message."""
-    return type(exc)(f"{prefix}: {exc}", code=exc.code)
+        mnemonic = hdwallet.load(hdwallet.hdwallet_path(self.config_file.wallet_dir), password)
+        return bip32.derive_key(mnemonic, account, change, index)

@@ -276,6 +276,22 @@ def test_export_and_derive_without_a_wallet(hd: HD, unchanged: Unchanged) -> Non
     check()
 
 
+def test_signer_without_a_wallet(hd: HD, unchanged: Unchanged) -> None:
+    check = unchanged()
+    signed = hd.run("-o", "json", "jwt", "sign", "-s", "hdw::0/1/3", input=PASSWORD + "\n")
+    assert signed.rc != 0
+    error = {"code": 13, "info": f"failed to derive key from HDWallet: {CREATE_FIRST}"}
+    assert _envelopes(signed.stdout)[-1] == {"messageType": "error", "message": error}
+    exported = hd.run("account", "export", "hdw::0/1/3", input=PASSWORD + "\n")
+    assert_fails(
+        exported,
+        f"failed to get private key from keystore: failed to derive key from HDWallet: "
+        f"{CREATE_FIRST}",
+    )
+    assert hd.files() == ["config.default"]
+    check()
+
+
 def test_two_part_path_is_account_zero(hd: HD) -> None:
     hd.write_wallet()
     short = hd.run("hdwallet", "derive", "1/3", input=PASSWORD + "\n")

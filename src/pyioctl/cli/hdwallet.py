@@ -17,10 +17,10 @@ import click
 from ..errors import HDWalletError
 from .cobra_style import IoctlGroup
 from .context import App, pass_app
-from .output import CliError, GoCode, library_error, wrapped
+from .output import GO_MESSAGES, CliError, GoCode, library_error, wrapped
 
 ALREADY_CREATED = "already created hdwallet, if you forgot password\uff0cuse delete/import command."
-CREATE_FIRST = "Run 'ioctl hdwallet create' to create your HDWallet first."
+CREATE_FIRST = GO_MESSAGES["hdwallet_not_found"]
 DELETE_FIRST = "Please run 'ioctl hdwallet delete' before import"
 DELETE_INFO = (
     "** This is an irreversible action!\n"

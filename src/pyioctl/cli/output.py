@@ -86,9 +86,17 @@ GO_CODES = {
 }
 
 
+# Go ioctl's text where it words a failure otherwise than the library does.
+GO_MESSAGES = {"hdwallet_not_found": "Run 'ioctl hdwallet create' to create your HDWallet first."}
+
+
+def go_message(exc: PyioctlError) -> str:
+    return GO_MESSAGES.get(exc.code, str(exc))
+
+
 def library_error(exc: PyioctlError) -> CliError:
     """A library error as Go ioctl reports the same failure: its text and Go's code."""
-    return CliError(str(exc), GO_CODES.get(exc.code, GoCode.UNDEFINED))
+    return CliError(go_message(exc), GO_CODES.get(exc.code, GoCode.UNDEFINED))
 
 
 @contextlib.contextmanager
