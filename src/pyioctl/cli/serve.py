@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
 from ..errors import PyioctlError
 from .cobra_style import IoctlCommand
+
+FC = TypeVar("FC", bound=Callable[..., Any])
 
 
 def _check_listen(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -20,6 +23,19 @@ def _check_listen(ctx: click.Context, param: click.Parameter, value: str) -> str
     return value
 
 
+def policy_option(help_text: str, **extra: Any) -> Callable[[FC], FC]:
+    """``--policy FILE``, the YAML policy the service and ``jwt revoke`` read."""
+    return click.option(
+        "--policy",
+        "policy_path",
+        required=True,
+        type=click.Path(dir_okay=False),
+        metavar="FILE",
+        help=help_text,
+        **extra,
+    )
+
+
 def _env(option: str) -> dict[str, Any]:
     # Every option can come from IOCTL_SERVE_<OPTION>, as container deployments set them;
     # the command line wins over the environment.
@@ -27,15 +43,7 @@ def _env(option: str) -> dict[str, Any]:
 
 
 @click.command("serve", cls=IoctlCommand)
-@click.option(
-    "--policy",
-    "policy_path",
-    required=True,
-    type=click.Path(dir_okay=False),
-    metavar="FILE",
-    help="YAML policy: trusted issuers, routes and scopes, revocation.",
-    **_env("policy"),
-)
+@policy_option("YAML policy: trusted issuers, routes and scopes, revocation.", **_env("policy"))
 @click.option(
     "--listen",
     default="127.0.0.1:8080",
