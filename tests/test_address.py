@@ -32,9 +32,6 @@ def test_address_vector(v: dict) -> None:
     # From the public key alone, in both accepted encodings.
     assert PublicKey.from_hex(v["public_key"]).address == v["io_address"]
     assert PublicKey.from_hex(v["public_key"][2:]).eth_address == v["eth_address_eip55"]
-    # Resolution of the 0x forms (checksummed or not) gives the io address.
-    assert address.normalize(v["eth_address_eip55"]) == v["io_address"]
-    assert address.normalize(v["eth_address_lower"]) == v["io_address"]
 
 
 @pytest.mark.parametrize("v", vectors("ethaddr"), ids=lambda v: v["io_address"])
@@ -42,7 +39,6 @@ def test_ethaddr_vector(v: dict) -> None:
     hash160 = address.to_hash160(v["io_address"])
     assert address.eth_checksum(hash160) == v["eth_address_eip55"]
     assert address.parse_eth_hex(v["eth_address_eip55"]) == hash160
-    assert address.normalize(v["eth_address_eip55"]) == v["io_address"]
 
 
 HASH160 = vectors("address_from_hash160")
@@ -63,20 +59,16 @@ def test_address_parse_vector(case: dict) -> None:
         # Valid everywhere an io address is validated, but it has no 20-byte form: Go
         # panics where it needs the bytes; we raise a clean AddressError.
         assert address.is_valid(text)
-        assert address.normalize(text) == text
         with pytest.raises(AddressError, match="protocol address"):
             address.to_hash160(text)
     elif case["ok"]:
         assert address.to_hash160(text).hex() == case["hex"].removeprefix("0x")
         assert address.is_valid(text)
-        assert address.normalize(text) == text  # upper case kept verbatim (go-ioctl.md §3.2.5)
     else:
         with pytest.raises(AddressError) as info:
             address.to_hash160(text)
         assert str(info.value) == case["error"]
         assert not address.is_valid(text)
-        with pytest.raises(AddressError, match="invalid IoTeX address"):
-            address.normalize(text)
 
 
 @pytest.mark.parametrize("network", ["testnet", "TESTNET", "TestNet"])
@@ -152,7 +144,6 @@ def test_round_trip(raw: bytes) -> None:
     assert len(text) == 41 and text.startswith("io1")
     assert address.to_hash160(text) == raw
     assert address.to_hash160(text.upper()) == raw
-    assert address.normalize(address.eth_checksum(raw)) == text
 
 
 # EIP-55's own examples: an independent check of the checksum casing.
@@ -169,21 +160,6 @@ def test_round_trip(raw: bytes) -> None:
 )
 def test_eip55_examples(eip55: str) -> None:
     assert address.eth_checksum(bytes.fromhex(eip55[2:])) == eip55
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("0x3f9c20bcec9de520d88d98cbe07ee7b5ded0dac4", VECTOR_IO),
-        ("0X3F9C20BCEC9DE520D88D98CBE07EE7B5DED0DAC4", VECTOR_IO),
-        ("3f9c20bcec9de520d88d98cbe07ee7b5ded0dac4", VECTOR_IO),
-        ("0x3f9C20BCeC9dE520d88d98CbE07ee7b5dEd0dAc4", VECTOR_IO),
-        # No checksum validation, as in ioctl: wrong casing still converts.
-        ("0x3F9c20bcec9de520d88d98cbe07ee7b5ded0dac4", VECTOR_IO),
-    ],
-)
-def test_eth_hex_forms(text: str, expected: str) -> None:
-    assert address.normalize(text) == expected
 
 
 @pytest.mark.parametrize(

@@ -109,3 +109,24 @@ def test_special_addresses_are_valid_alias_targets() -> None:
     assert aliases.parse_export(data, "json") == [
         ("s", "io000000000000000000000000stakingprotocol")
     ]
+
+
+@pytest.mark.parametrize(
+    ("alias", "ok"),
+    [("a" * 40, True), ("a" * 41, False), ("中" * 13, True), ("中" * 14, False), ("", True),
+     ("\udcff" * 40, True), ("\udcff" * 41, False)],
+)  # fmt: skip
+def test_alias_is_at_most_40_bytes(alias: str, ok: bool) -> None:
+    if ok:
+        aliases.check_alias(alias)
+    else:
+        with pytest.raises(ConfigError, match="invalid long alias that is more than 40 characters"):
+            aliases.check_alias(alias)
+
+
+def test_new_alias_names_what_it_names_now() -> None:
+    names = {"alice": OTHER_IO}
+    assert aliases.check_new_alias(names, "alice") == OTHER_IO
+    assert aliases.check_new_alias(names, "bob") is None
+    with pytest.raises(ConfigError, match="invalid long alias"):
+        aliases.check_new_alias(names, "a" * 41)

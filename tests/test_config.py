@@ -72,50 +72,6 @@ def test_key_order_is_ioctls() -> None:
     assert keys == [f.metadata["yaml"] for f in fields(Config) if f.metadata["yaml"]]
 
 
-# ----------------------------------------------------------------- quoting (yaml.v2 rules)
-
-
-@pytest.mark.parametrize(
-    ("value", "written"),
-    [
-        ("", '""'),
-        ("yes", '"yes"'),
-        ("No", '"No"'),
-        ("null", '"null"'),
-        ("~", '"~"'),
-        ("123", '"123"'),
-        ("1e5", '"1e5"'),
-        ("0x12", '"0x12"'),
-        ("2001-01-01", '"2001-01-01"'),
-        ("a: b", "'a: b'"),
-        ("#x", "'#x'"),
-        ("@x", "'@x'"),
-        ("`x", "'`x'"),
-        ("'x", "'''x'"),
-        ('"x', "'\"x'"),
-        ("x ", "'x '"),
-        ("a #b", "'a #b'"),
-        ("tab\tx", '"tab\\tx"'),
-        ("中文", "中文"),
-        ("plain text", "plain text"),
-        ("api.iotex.one:443", "api.iotex.one:443"),
-        ("https://ipfs.io", "https://ipfs.io"),
-        (
-            "0x6325D51b6F8bC78b00c55e6233e8824231C31DE2",
-            "0x6325D51b6F8bC78b00c55e6233e8824231C31DE2",
-        ),
-        ("\x01", '"\\x01"'),
-        ("a\nb", '"a\\nb"'),
-        ("\x7f", '"\\x7F"'),
-        ("x\x85y", '"x\\Ny"'),
-        ("x\u2028y", '"x\\Ly"'),
-    ],
-)
-def test_scalar_quoting(value: str, written: str) -> None:
-    assert cfg._scalar(value) == written
-    assert yaml.load(f"k: {written}\n", Loader=yaml.BaseLoader) == {"k": value}
-
-
 def test_invalid_utf8_value_is_refused_not_written() -> None:
     config = Config()
     config.reset("/x")
@@ -339,19 +295,6 @@ def test_link_validation(link: str, valid: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    ("alias", "ok"),
-    [("a" * 40, True), ("a" * 41, False), ("中" * 13, True), ("中" * 14, False), ("", True),
-     ("\udcff" * 40, True), ("\udcff" * 41, False)],
-)  # fmt: skip
-def test_alias_is_at_most_40_bytes(alias: str, ok: bool) -> None:
-    if ok:
-        cfg.check_alias(alias)
-    else:
-        with pytest.raises(ConfigError, match="invalid long alias that is more than 40 characters"):
-            cfg.check_alias(alias)
-
-
-@pytest.mark.parametrize(
     ("value", "language"),
     [("0", "English"), ("english", "English"), ("ENGLISH", "English"), ("1", "中文"),
      ("中文", "中文"), ("2", None), ("", None), ("french", None)],
@@ -367,3 +310,60 @@ def test_language(value: str, language: str | None) -> None:
 )  # fmt: skip
 def test_default_account_validation(value: str, ok: bool) -> None:
     assert cfg.is_valid_default_account(value) is ok
+
+
+# ----------------------------------------------------------------- config get/set
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "code"),
+    [("endpoint", "not an endpoint", "invalid_endpoint"),
+     ("explorer", "etherscan", "invalid_explorer"),
+     ("explorer", "custom", "invalid_explorer"),
+     ("defaultacc", "a" * 41, "invalid_default_account"),
+     ("language", "french", "invalid_language"),
+     ("nsv2height", "-1", "invalid_height"),
+     ("nsv2height", "²", "invalid_height"),
+     ("nsv2height", str(1 << 64), "invalid_height"),
+     ("aliases", "x", "unknown_variable"),
+     ("secureConnect", "false", "unknown_variable"),
+     ("nosuch", "x", "unknown_variable")],
+)  # fmt: skip
+def test_set_refuses_invalid_values(name: str, value: str, code: str) -> None:
+    config = cfg.parse(DEFAULT["content"])
+    before = cfg.dump(config)
+    with pytest.raises(ConfigError) as exc:
+        config.set(name, value)
+    assert exc.value.code == code
+    assert cfg.dump(config) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "stored"),
+    [("endpoint", "localhost:14014", "localhost:14014"),
+     ("explorer", "IoTXplorer", "iotxplorer"),
+     ("defaultacc", "alice", "alice"),
+     ("language", "1", "中文"),
+     ("nsv2height", "42", "42"),
+     ("wallet", "/tmp/w", "/tmp/w"),
+     ("wsRouterContract", CONTRACT, CONTRACT)],
+)  # fmt: skip
+def test_set_then_get(name: str, value: str, stored: str) -> None:
+    config = cfg.parse(DEFAULT["content"])
+    config.set(name, value)
+    assert config.get(name) == stored
+
+
+def test_set_endpoint_carries_tls_choice() -> None:
+    config = Config()
+    config.set("endpoint", "localhost:14014", secure=False)
+    assert (config.endpoint, config.secure_connect) == ("localhost:14014", False)
+
+
+def test_set_explorer_link() -> None:
+    config = Config()
+    config.set_explorer_link("iotexscan.io/action/")
+    assert config.explorer == "iotexscan.io/action/"
+    with pytest.raises(ConfigError) as exc:
+        config.set_explorer_link("nolink")
+    assert exc.value.code == "invalid_link"

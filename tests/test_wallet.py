@@ -5,11 +5,25 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from helpers import OTHER_IO, VECTOR_ETH, VECTOR_IO, VECTOR_KEY
-from pyioctl.config import ConfigFile
-from pyioctl.errors import AddressError, ConfigError, KeystoreError, WrongPasswordError
+from pyioctl import address
+from pyioctl.config import Config, ConfigFile
+from pyioctl.errors import (
+    AddressError,
+    ConfigError,
+    DerivationPathError,
+    HDWalletNotFoundError,
+    KeystoreError,
+    WrongPasswordError,
+)
+from pyioctl.gocompat import byte_length
 from pyioctl.wallet import NO_DEFAULT_ACCOUNT, Wallet
+from vectors import ids, vector, vectors
+
+PARSE = vector("address_parse")
 
 
 @pytest.fixture
@@ -34,6 +48,59 @@ def w(wallet, light_account) -> Wallet:
 )
 def test_resolve(w: Wallet, text: str, expected: str) -> None:
     assert w.resolve(text) == expected
+
+
+@pytest.fixture
+def bare() -> Wallet:
+    """A wallet with no aliases and no files: resolution of addresses alone."""
+    return Wallet(ConfigFile(Path("/nonexistent"), Config()))
+
+
+@pytest.mark.parametrize("v", vectors("address"), ids=ids(vectors("address"), "io_address"))
+def test_resolve_address_vector(bare: Wallet, v: dict) -> None:
+    # The 0x forms (checksummed or not) give the io address.
+    assert bare.resolve(v["eth_address_eip55"]) == v["io_address"]
+    assert bare.resolve(v["eth_address_lower"]) == v["io_address"]
+
+
+@pytest.mark.parametrize("v", vectors("ethaddr"), ids=lambda v: v["io_address"])
+def test_resolve_ethaddr_vector(bare: Wallet, v: dict) -> None:
+    assert bare.resolve(v["eth_address_eip55"]) == v["io_address"]
+
+
+@pytest.mark.parametrize("case", PARSE["cases"], ids=ids(PARSE["cases"], "input"))
+def test_resolve_address_parse_vector(bare: Wallet, case: dict) -> None:
+    text = case["input"]
+    if case["ok"]:
+        assert bare.resolve(text) == text  # upper case kept verbatim (go-ioctl.md §3.2.5)
+    elif byte_length(text) >= address.ADDRESS_LENGTH:
+        with pytest.raises(AddressError, match="invalid IoTeX address"):
+            bare.resolve(text)
+    else:  # shorter than an address: a name, and there is no such alias
+        with pytest.raises(ConfigError, match="cannot find address for alias"):
+            bare.resolve(text)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(min_size=20, max_size=20))
+def test_resolve_round_trip(raw: bytes) -> None:
+    bare = Wallet(ConfigFile(Path("/nonexistent"), Config()))
+    assert bare.resolve(address.eth_checksum(raw)) == address.from_hash160(raw)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0x3f9c20bcec9de520d88d98cbe07ee7b5ded0dac4", VECTOR_IO),
+        ("0X3F9C20BCEC9DE520D88D98CBE07EE7B5DED0DAC4", VECTOR_IO),
+        ("3f9c20bcec9de520d88d98cbe07ee7b5ded0dac4", VECTOR_IO),
+        ("0x3f9C20BCeC9dE520d88d98CbE07ee7b5dEd0dAc4", VECTOR_IO),
+        # No checksum validation, as in ioctl: wrong casing still converts.
+        ("0x3F9c20bcec9de520d88d98cbe07ee7b5ded0dac4", VECTOR_IO),
+    ],
+)
+def test_resolve_eth_hex_forms(bare: Wallet, text: str, expected: str) -> None:
+    assert bare.resolve(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -80,6 +147,32 @@ def test_resolve_or_default(wallet, light_account) -> None:
     assert w.resolve_or_default(VECTOR_ETH) == VECTOR_IO
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("k1", VECTOR_IO), (VECTOR_ETH, VECTOR_IO), ("hdw::0/1/3", "hdw::0/1/3"),
+     ("HDW::1/2", "HDW::1/2"), (None, VECTOR_IO)],
+)  # fmt: skip
+def test_resolve_signer(wallet, light_account, text: str | None, expected: str) -> None:
+    wallet.set(default_account="k1")
+    assert Wallet(ConfigFile.open(wallet.directory)).resolve_signer(text) == expected
+
+
+def test_resolve_signer_default_may_be_an_hdw_path(wallet) -> None:
+    wallet.set(default_account="hdw::0/0/1")
+    assert Wallet(ConfigFile.open(wallet.directory)).resolve_signer(None) == "hdw::0/0/1"
+
+
+def test_resolve_signer_without_default(wallet, light_account) -> None:
+    w = Wallet(ConfigFile.open(wallet.directory))
+    with pytest.raises(ConfigError) as info:
+        w.resolve_signer(None)
+    assert info.value.code == "no_default_account"
+    # A typed empty name is a name, as in Go's util.Address: not the default account.
+    wallet.set(default_account="k1")
+    with pytest.raises(ConfigError, match="cannot find address for alias"):
+        Wallet(ConfigFile.open(wallet.directory)).resolve_signer("")
+
+
 def test_alias_of(wallet, light_account) -> None:
     wallet.set_alias("b", VECTOR_IO)
     wallet.set_alias("a", VECTOR_IO)
@@ -123,6 +216,17 @@ def test_unlock_unknown_signer(w: Wallet, signer: str) -> None:
     with pytest.raises(KeystoreError) as info:
         w.unlock(signer, "pw", lambda _: "pw")
     assert str(info.value) == f"invalid address #{signer}"
+
+
+def test_unlock_hdw_signer_errors_are_the_librarys(w: Wallet) -> None:
+    # Go's wording ("invalid HDWallet key format: …") is the CLI's (cli/signer.py).
+    def never(_: str) -> str:
+        raise AssertionError("asked for a password")
+
+    with pytest.raises(DerivationPathError, match=r"^derivation path error$"):
+        w.unlock("HDW::1", None, never)
+    with pytest.raises(HDWalletNotFoundError, match=r"^open .*hdwallet: no such file"):
+        w.unlock("hdw::0/1/3", "pw", never)
 
 
 def test_keystore_follows_the_wallet_setting(wallet, tmp_path: Path) -> None:

@@ -143,13 +143,3 @@ def parse_eth_hex(text: str) -> bytes | None:
     if _ETH_HEX.fullmatch(text):
         return bytes.fromhex(text[-40:])
     return None
-
-
-def normalize(text: str) -> str:
-    """An io address, or a 0x/bare 40-hex address converted to one; else AddressError."""
-    raw = parse_eth_hex(text)
-    if raw is not None:
-        return from_hash160(raw)
-    if not is_valid(text):
-        raise AddressError(f"{text}: invalid IoTeX address")
-    return text

@@ -10,8 +10,25 @@ from typing import Any
 
 from . import gojson, untrusted
 from .address import is_valid
-from .config import _scalar, check_alias, go_bytes
 from .errors import ConfigError
+from .gocompat import byte_length, go_bytes
+from .goyaml import scalar
+
+MAX_ALIAS_BYTES = 40
+
+
+def check_alias(alias: str) -> None:
+    """ioctl's only alias rule: at most 40 bytes of UTF-8."""
+    if byte_length(alias) > MAX_ALIAS_BYTES:
+        raise ConfigError(
+            "invalid long alias that is more than 40 characters", code="invalid_alias"
+        )
+
+
+def check_new_alias(aliases: dict[str, str], name: str) -> str | None:
+    """Check ``name`` before it names a new account; returns the address it names now, if any."""
+    check_alias(name)
+    return aliases.get(name)
 
 
 def sorted_items(aliases: dict[str, str]) -> list[tuple[str, str]]:
@@ -36,7 +53,7 @@ def export_yaml(aliases: dict[str, str]) -> str:
         return "aliases: []\n"
     lines = ["aliases:"]
     for name, address in sorted_items(aliases):
-        lines += [f"- name: {_scalar(name)}", f"  address: {_scalar(address)}"]
+        lines += [f"- name: {scalar(name)}", f"  address: {scalar(address)}"]
     return "\n".join(lines) + "\n"
 
 

@@ -9,17 +9,20 @@ reads our file and the first-run file is the one Go writes.
 
 from __future__ import annotations
 
-import math
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from . import address as _address
 from . import plainyaml
+from .aliases import MAX_ALIAS_BYTES, sorted_items
 from .errors import ConfigError, StorageError
 from .fsutil import atomic_write, ensure_private_dir
+from .gocompat import byte_length
+from .goyaml import scalar
 
 CONFIG_FILENAME = "config.default"
 AUTH_JWT_FILENAME = "auth.jwt"
@@ -27,7 +30,6 @@ DEFAULT_ENDPOINT = "api.iotex.one:443"
 DEFAULT_NSV2_HEIGHT = 5165641
 SUPPORTED_EXPLORERS = ("iotexscan", "iotxplorer")
 SUPPORTED_LANGUAGES = ("English", "中文")
-MAX_ALIAS_BYTES = 40
 
 _DEFAULT_STRINGS = {
     "explorer": "iotexscan",
@@ -103,6 +105,58 @@ class Config:
             if not name.startswith("ioid_"):
                 setattr(self, name, value)
 
+    def get(self, name: str) -> str:
+        """A single setting by its ``config get`` name, as text."""
+        return str(getattr(self, _attribute(name)))
+
+    def set(self, name: str, value: str, *, secure: bool = True) -> None:
+        """``ioctl config set NAME VALUE``, validated as Go ioctl validates it.
+
+        ``secure`` is the TLS choice that goes with an endpoint. ``explorer custom`` asks
+        the user for a link: the caller asks and gives it to :meth:`set_explorer_link`.
+        """
+        if name == "endpoint":
+            if not is_valid_endpoint(value):
+                raise ConfigError(f"endpoint {value} is not valid", code="invalid_endpoint")
+            self.endpoint, self.secure_connect = value, secure
+        elif name == "explorer":
+            lowered = value.lower()
+            if lowered not in SUPPORTED_EXPLORERS:
+                raise ConfigError(
+                    f"Explorer {value} is not valid\n"
+                    "Valid explorers: [iotexscan iotxplorer custom]",
+                    code="invalid_explorer",
+                )
+            self.explorer = lowered
+        elif name == "defaultacc":
+            if not is_valid_default_account(value):
+                raise ConfigError(
+                    "failed to validate alias or address", code="invalid_default_account"
+                )
+            self.default_account = value
+        elif name == "language":
+            language = normalize_language(value)
+            if language is None:
+                raise ConfigError(
+                    f"Language {value} is not supported\nSupported languages: [English 中文]",
+                    code="invalid_language",
+                )
+            self.language = language
+        elif name == "nsv2height":
+            # ASCII digits only, as Go's ParseUint: str.isdigit() also accepts "²" (which
+            # int() then rejects: a crash) and "١٢" (stored as 12).
+            if not (value.isascii() and value.isdigit()) or int(value) >= 1 << 64:
+                raise ConfigError("invalid height", code="invalid_height")
+            self.nsv2height = int(value)
+        else:
+            setattr(self, _attribute(name), value)
+
+    def set_explorer_link(self, link: str) -> None:
+        """``config set explorer custom``: the link the user gave."""
+        if not is_valid_link(link):
+            raise ConfigError("invalid link", code="invalid_link")
+        self.explorer = link
+
     def fill_in(self, config_dir: str) -> bool:
         """Go's start-up completeness fill-in; True when Go would rewrite the file."""
         rewrite = False
@@ -124,17 +178,28 @@ class Config:
     def as_json(self) -> dict[str, Any]:
         """The config as ``config get all`` shows it (yaml names, sorted aliases)."""
         out: dict[str, Any] = {}
-        for f in fields(self):
-            key = f.metadata["yaml"]
-            if key is None:
-                continue
-            value = getattr(self, f.name)
-            if f.name == "aliases":
-                value = dict(sorted(value.items(), key=lambda kv: go_bytes(kv[0])))
-            elif f.name == "default_account":
+        for key, name, value in _in_file_order(self):
+            if name == "aliases":
+                value = dict(sorted_items(value))
+            elif name == "default_account":
                 value = {"addressOrAlias": value}
             out[key] = value
         return out
+
+
+# The settings ``config get``/``set`` name that hold structures, not one value.
+_STRUCTURED = ("aliases", "secure_connect", "default_account", "extra")
+
+
+def _attribute(name: str) -> str:
+    """The Config attribute behind a ``config get``/``set`` name: the file's key, or
+    ``defaultacc`` as Go ioctl names the default account."""
+    if name == "defaultacc":
+        return "default_account"
+    for f in fields(Config):
+        if f.metadata["yaml"] == name and f.name not in _STRUCTURED:
+            return f.name
+    raise ConfigError(f"unknown config variable {name}", code="unknown_variable")
 
 
 # ---------------------------------------------------------------- reading
@@ -211,142 +276,34 @@ def _load_yaml(text: str, where: str) -> Any:
 
 # ---------------------------------------------------------------- writing
 
-_YAML11_BOOL_NULL = frozenset(
-    [
-        "y",
-        "Y",
-        "yes",
-        "Yes",
-        "YES",
-        "true",
-        "True",
-        "TRUE",
-        "on",
-        "On",
-        "ON",
-        "n",
-        "N",
-        "no",
-        "No",
-        "NO",
-        "false",
-        "False",
-        "FALSE",
-        "off",
-        "Off",
-        "OFF",
-        "~",
-        "null",
-        "Null",
-        "NULL",
-        ".nan",
-        ".NaN",
-        ".NAN",
-        ".inf",
-        ".Inf",
-        ".INF",
-        "+.inf",
-        "+.Inf",
-        "+.INF",
-        "-.inf",
-        "-.Inf",
-        "-.INF",
-        "<<",
-    ]
-)
-_YAML11_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
-_YAML11_BASE60 = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
-_YAML11_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ].*)?")
 
-
-def _yaml_v2_resolves_to_non_string(text: str) -> bool:
-    """Whether yaml.v2 would read ``text`` as a plain scalar of another type.
-
-    Mirrors yaml.v2's resolve(): integers must fit 64 bits (so a 160-bit 0x contract
-    address stays a string), floats follow its regex, and base-60 floats are quoted too.
-    """
-    if text == "" or text in _YAML11_BOOL_NULL:
-        return True
-    if _YAML11_FLOAT.fullmatch(text) or _YAML11_BASE60.fullmatch(text):
-        return True
-    if _YAML11_TIMESTAMP.fullmatch(text):
-        return True
-    plain = text.replace("_", "")
-    if not plain.isascii():  # int() would take other scripts' digits; yaml.v2 does not
-        return False
-    sign = -1 if plain.startswith("-") else 1
-    body = plain.lstrip("+-")
-    try:
-        if body[:2].lower() == "0b":
-            number = int(body[2:], 2)
-        elif body[:2].lower() in ("0x", "0o"):
-            number = int(body, 0)
-        elif body.startswith("0") and len(body) > 1:
-            number = int(body, 8)
-        else:
-            number = int(body, 10)
-    except ValueError:
-        return False
-    return -(1 << 63) <= sign * number < 1 << 64
-
-
-# Line breaks (YAML 1.1 counts NEL and U+2028/9 too) would make a quoted scalar span lines,
-# which breaks the one-line ``key: value`` layout dump() writes.
-_LINE_BREAKS = frozenset("\n\r\x85\u2028\u2029")
-
-
-def _scalar(text: str) -> str:
-    import yaml
-
-    if any("\ud800" <= c <= "\udfff" for c in text):
-        # Invalid UTF-8 from argv or stdin: the emitter would write a \uDCxx escape that no
-        # YAML reader (ours included) accepts, leaving config.default unreadable.
-        raise ConfigError(f"failed to marshal config: {text!r} is not valid UTF-8")
-    style = None
-    if _yaml_v2_resolves_to_non_string(text) or any(
-        (ord(c) < 32 and c != "\t") or c in _LINE_BREAKS for c in text
-    ):
-        # Double-quoted with YAML escapes (\x01, \N, \x7F…) as yaml.v2 writes them; a JSON
-        # string would leave C1 controls such as \x85 or \x9f raw, and no YAML reader
-        # accepts those: the whole config would become unreadable.
-        style = '"'
-    # Otherwise let the emitter's analysis pick plain or single-quoted, as yaml.v2's does;
-    # the implicit flags stop PyYAML from quoting what its own resolver would retype.
-    events = [
-        yaml.StreamStartEvent(),
-        yaml.DocumentStartEvent(explicit=False),
-        yaml.ScalarEvent(None, None, (True, True), text, style=style),
-        yaml.DocumentEndEvent(explicit=False),
-        yaml.StreamEndEvent(),
-    ]
-    out = yaml.emit(events, allow_unicode=True, width=math.inf)
-    # An empty root scalar gets an explicit "--- " document marker; it is not part of it.
-    return out.removeprefix("--- ").removesuffix("\n").removesuffix("\n...")
+def _in_file_order(config: Config) -> Iterator[tuple[str, str, Any]]:
+    """``(key, attribute, value)`` of each field the file holds, in the file's order."""
+    for f in fields(config):
+        key = f.metadata["yaml"]
+        if key is not None:
+            yield key, f.name, getattr(config, f.name)
 
 
 def dump(config: Config) -> str:
     lines: list[str] = []
-    for f in fields(config):
-        key = f.metadata["yaml"]
-        if key is None:
-            continue
-        value = getattr(config, f.name)
-        if f.name == "aliases":
+    for key, name, value in _in_file_order(config):
+        if name == "aliases":
             if not value:
                 lines.append(f"{key}: {{}}")
                 continue
             lines.append(f"{key}:")
-            for name in sorted(value, key=go_bytes):
-                lines.append(f"  {_scalar(name)}: {_scalar(value[name])}")
-        elif f.name == "default_account":
+            for alias, address in sorted_items(value):
+                lines.append(f"  {scalar(alias)}: {scalar(address)}")
+        elif name == "default_account":
             lines.append(f"{key}:")
-            lines.append(f"  addressOrAlias: {_scalar(value)}")
+            lines.append(f"  addressOrAlias: {scalar(value)}")
         elif isinstance(value, bool):
             lines.append(f"{key}: {'true' if value else 'false'}")
         elif isinstance(value, int):
             lines.append(f"{key}: {value}")
         else:
-            lines.append(f"{key}: {_scalar(value)}")
+            lines.append(f"{key}: {scalar(value)}")
     text = "\n".join(lines) + "\n"
     if config.extra:
         import yaml
@@ -436,26 +393,6 @@ def is_valid_endpoint(endpoint: str) -> bool:
 
 def is_valid_link(link: str) -> bool:
     return _LINK.search(link) is not None
-
-
-def go_bytes(text: str) -> bytes:
-    """The bytes Go would hold for ``text``: undecodable argv/stdin bytes (lone surrogates
-    under Python's surrogateescape) become the single bytes they came from. Also the sort
-    key for Go's byte-ordered map keys."""
-    return text.encode("utf-8", "surrogateescape")
-
-
-def byte_length(text: str) -> int:
-    """Length in bytes as Go counts it."""
-    return len(go_bytes(text))
-
-
-def check_alias(alias: str) -> None:
-    """ioctl's only alias rule: at most 40 bytes of UTF-8."""
-    if byte_length(alias) > MAX_ALIAS_BYTES:
-        raise ConfigError(
-            "invalid long alias that is more than 40 characters", code="invalid_alias"
-        )
 
 
 def normalize_language(value: str) -> str | None:

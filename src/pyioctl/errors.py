@@ -57,3 +57,46 @@ class StorageError(PyioctlError):
     """A file or directory could not be written."""
 
     code = "storage"
+
+
+class HDWalletError(PyioctlError):
+    """An HD wallet operation failed: its file, its phrase or a derivation."""
+
+    code = "hdwallet"
+
+
+class HDWalletPasswordError(HDWalletError, WrongPasswordError):
+    """The password does not decrypt the hdwallet file (its SHA-256 suffix mismatches)."""
+
+    code = "wrong_password"
+
+
+class HDWalletCorruptError(HDWalletError):
+    """The hdwallet file is too short to hold a mnemonic and its checksum; ``code`` is
+    ``hdwallet_truncated`` when it does not even hold the IV."""
+
+    code = "hdwallet_corrupt"
+
+
+class HDWalletNotFoundError(HDWalletError):
+    """There is no hdwallet file."""
+
+    code = "hdwallet_not_found"
+
+
+class HDWalletExistsError(HDWalletError):
+    """Saving would replace an existing hdwallet file."""
+
+    code = "hdwallet_exists"
+
+
+class InvalidMnemonicError(HDWalletError):
+    """Not an English BIP-39 phrase of 12-24 words with a correct checksum."""
+
+    code = "invalid_mnemonic"
+
+
+class DerivationPathError(HDWalletError):
+    """An ``hdw::A/B/C`` signer or ``A/B/C`` derivation path is malformed."""
+
+    code = "invalid_path"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import binascii
 
+from .gocompat import go_bytes
+
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 
 
@@ -21,7 +23,7 @@ def _invalid_byte(byte: int) -> ValueError:
 def decode(text: str) -> bytes:
     """Hex digits to bytes, or ValueError with Go's text: the first invalid byte (a UTF-8
     byte, not a character) is reported before an odd length, as Go does."""
-    data = text.encode("utf-8", "surrogateescape")
+    data = go_bytes(text)
     bad = next((b for b in data if b not in _HEX), None)
     if bad is not None:
         raise _invalid_byte(bad)

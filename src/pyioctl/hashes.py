@@ -8,11 +8,12 @@ C declarations at import (20-40 ms, most of a CLI command's start-up budget) and
 
 from __future__ import annotations
 
-from sha3 import keccak_256
+from sha3 import keccak_256  # typed by typings/sha3.pyi
 
 
 def keccak256(data: bytes) -> bytes:
-    return keccak_256(data).digest()
+    digest: bytes = keccak_256(data).digest()
+    return digest
 
 
 def hash160_of_public_point(point: bytes) -> bytes:

@@ -12,7 +12,10 @@ import hashlib
 from functools import cached_property
 
 import coincurve
-from coincurve._libsecp256k1 import ffi, lib
+from coincurve._libsecp256k1 import (  # typed by typings/
+    ffi,
+    lib,
+)
 from coincurve.context import GLOBAL_CONTEXT
 
 from . import address as _address
@@ -50,10 +53,6 @@ def message_digest(data: bytes, prefix: str = "eth") -> bytes:
     if prefix == "iotex":
         return iotex_message_digest(data)
     raise ValueError(f"message prefix must be one of {MESSAGE_PREFIXES}, not {prefix!r}")
-
-
-def split_signature(signature: bytes) -> tuple[int, int]:
-    return int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:64], "big")
 
 
 def is_low_s(signature: bytes) -> bool:

@@ -18,12 +18,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from . import address as _address
 from . import gohex, untrusted
 from .errors import KeyFormatError, KeystoreError, PyioctlError, WrongPasswordError
 from .fsutil import PRIVATE_FILE_MODE, atomic_write, ensure_private_dir, fsync_dir
+from .gocompat import go_bytes
 from .hashes import keccak256
 from .keys import PrivateKey
 
@@ -65,20 +66,23 @@ def read_key_file(path: str | os.PathLike[str]) -> bytes:
     return data
 
 
-def _password_bytes(password: str) -> bytes:
-    # Go uses the password's bytes as typed; a non-UTF-8 one arrives here with lone
-    # surrogates (surrogateescape) and must become those same bytes again.
-    return password.encode("utf-8", "surrogateescape")
-
-
 def _scrypt(password: bytes, salt: bytes, params: ScryptParams) -> bytes:
     from Crypto.Protocol.KDF import scrypt
 
     # pycryptodome, unlike OpenSSL's hashlib.scrypt, accepts every N that Go accepts.
     try:
-        return scrypt(password, salt, key_len=params.dklen, N=params.n, r=params.r, p=params.p)
+        derived = scrypt(
+            password,  # type: ignore[arg-type]  # the stub says str; bytes are Go's password
+            salt,  # type: ignore[arg-type]  # the stub says str; the salt is bytes
+            key_len=params.dklen,
+            N=params.n,
+            r=params.r,
+            p=params.p,
+        )
     except (ValueError, MemoryError) as exc:
         raise KeystoreError(f"scrypt failed: {exc}", code="unsupported_keystore") from None
+    # One key (num_keys=1) comes back as bytes, not as a tuple.
+    return cast(bytes, derived)
 
 
 def _aes128_ctr(key: bytes, iv: bytes, data: bytes) -> bytes:
@@ -133,7 +137,7 @@ def encrypt(
     salt = os.urandom(32) if salt is None else salt
     iv = os.urandom(16) if iv is None else iv
     key_id = str(uuid.uuid4()) if key_id is None else key_id
-    derived = _scrypt(_password_bytes(password), salt, params)
+    derived = _scrypt(go_bytes(password), salt, params)
     return _encode(key, derived, salt, iv, params, key_id)
 
 
@@ -258,7 +262,7 @@ def decrypt(
     """Decrypt a v3 keystore (scrypt or pbkdf2-hmac-sha256); wrong password → WrongPasswordError."""
     document = _parse_document(data, where)
     crypto = _check_header(document, where)
-    derived = key_deriver(crypto, where)(_password_bytes(password))
+    derived = key_deriver(crypto, where)(go_bytes(password))
     return _decrypt_with(crypto, derived, where)
 
 
@@ -415,7 +419,7 @@ class Keystore:
         path: Path, key: PrivateKey, password: str, params: ScryptParams, key_id: str
     ) -> None:
         salt, iv = os.urandom(32), os.urandom(16)
-        derived = _scrypt(_password_bytes(password), salt, params)
+        derived = _scrypt(go_bytes(password), salt, params)
         data = _encode(key, derived, salt, iv, params, key_id)
 
         def verify(tmp: Path) -> None:

@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import address as _address
-from .config import ConfigFile, byte_length, go_bytes
 from .errors import AddressError, ConfigError, KeystoreError
-from .hdwallet import is_hdw_signer
-from .keys import PrivateKey
+from .gocompat import byte_length, go_bytes
+from .hdwallet import SIGNER_PREFIX, is_hdw_signer
 from .keystore import Account, Keystore
 
 if TYPE_CHECKING:
-    from .hdwallet import HDWalletError
+    from .config import ConfigFile
+    from .keys import PrivateKey
 
 PasswordCallback = Callable[[str], str]
 """Called with the prompt text (e.g. ``Enter password for #io1…:``), returns the password."""
@@ -63,13 +63,25 @@ class Wallet:
     def default_account(self) -> str:
         return self.config_file.config.default_account
 
+    def _or_default(self, text: str | None) -> str:
+        if text:
+            return text
+        if not self.default_account:
+            raise ConfigError(NO_DEFAULT_ACCOUNT, code="no_default_account")
+        return self.default_account
+
     def resolve_or_default(self, text: str | None) -> str:
         """ioctl ``util.GetAddress``: an empty argument means the default account."""
-        if not text:
-            text = self.default_account
-            if not text:
-                raise ConfigError(NO_DEFAULT_ACCOUNT, code="no_default_account")
-        return self.resolve(text)
+        return self.resolve(self._or_default(text))
+
+    def resolve_signer(self, text: str | None) -> str:
+        """Who signs: the signer :meth:`unlock` takes for a name the user typed (alias, io
+        or 0x address, ``hdw::`` path), or for the default account when ``text`` is None.
+        Unlike Go, the default account may be an ``hdw::`` path."""
+        chosen = self._or_default(text) if text is None else text
+        if is_hdw_signer(chosen):
+            return chosen
+        return self.resolve(chosen)
 
     def alias_of(self, io_address: str) -> str:
         """An alias pointing at ``io_address`` (the first by name), or ``""``."""
@@ -100,21 +112,11 @@ class Wallet:
     def _unlock_hdwallet(
         self, signer: str, password: str | None, ask: PasswordCallback
     ) -> PrivateKey:
-        from . import hdwallet
+        from . import bip32, hdwallet
 
-        try:
-            account, change, index = hdwallet.parse_path(signer)
-        except hdwallet.HDWalletError as exc:
-            raise _reworded(exc, "invalid HDWallet key format") from None
+        # A malformed path fails here, before the password is asked for.
+        account, change, index = bip32.parse_path(signer[len(SIGNER_PREFIX) :])
         if not password:
             password = ask(f"Enter password for #{signer}:\n")
-        try:
-            mnemonic = hdwallet.load(hdwallet.hdwallet_path(self.config_file.wallet_dir), password)
-            return hdwallet.derive_key(mnemonic, account, change, index)
-        except hdwallet.HDWalletError as exc:
-            raise _reworded(exc, "failed to derive key from HDWallet") from None
-
-
-def _reworded(exc: HDWalletError, prefix: str) -> HDWalletError:
-    """The same error type and code, with Go ioctl's context prefix on the message."""
-    return type(exc)(f"{prefix}: {exc}", code=exc.code, go_code=exc.go_code)
+        mnemonic = hdwallet.load(hdwallet.hdwallet_path(self.config_file.wallet_dir), password)
+        return bip32.derive_key(mnemonic, account, change, index)

@@ -214,6 +214,30 @@ def test_set_validation_errors(ioctl, wallet, unchanged, args, message: str) -> 
     check()
 
 
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [(["endpoint", "https://x.io:443"], 15), (["explorer", "etherscan"], 15),
+     (["defaultacc", "a" * 41], 5), (["language", "klingon"], 15), (["nsv2height", "²"], 5),
+     (["explorer", "custom"], 13)],
+)  # fmt: skip
+def test_set_validation_error_codes(ioctl, wallet, unchanged, args, code: int) -> None:
+    # Go ioctl's error codes, which scripts read from the -o json envelope.
+    check = unchanged()
+    rc, out, _ = ioctl("-o", "json", "config", "set", *args)
+    assert rc != 0
+    assert json.loads(out)["message"]["code"] == code
+    check()
+
+
+def test_custom_explorer_invalid_link_code(ioctl, wallet, unchanged) -> None:
+    check = unchanged()
+    args = ("-o", "json", "--interactive", "config", "set", "explorer", "custom")
+    rc, out, _ = ioctl(*args, input="nolink\n")
+    assert rc != 0
+    assert out.endswith('"message": {\n    "code": 5,\n    "info": "invalid link"\n  }\n}\n')
+    check()
+
+
 def test_set_usage_error(ioctl, wallet) -> None:
     rc, _, err = ioctl("config", "set", "endpoint")
     assert rc != 0

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from helpers import IoctlRunner, Result, check_error
-from pyioctl import hdwallet
+from pyioctl import bip32, bip39, hdwallet
 from pyioctl.keys import PrivateKey, recover_message_signer
 from vectors import vectors
 
@@ -23,7 +23,7 @@ ISSUE172_VECTORS = vectors("hdwallet_derive_issue172")
 
 PHRASE = DERIVE_VECTORS[0]["mnemonic"]
 PASSWORD = "pw"
-FIX_ENV = hdwallet.FIX_ISSUE_179_ENV
+FIX_ENV = bip32.FIX_ISSUE_179_ENV
 PHRASE_NOTE = (
     "It is used to recover your wallet in case you forgot the password. "
     "Write them down and store it in a safe place."
@@ -155,7 +155,7 @@ def test_create_export_derive_delete(hd: HD) -> None:
     assert lines[5:] == [PHRASE_NOTE]
     mnemonic = lines[4].removeprefix("Mnemonic phrase: ")
     assert len(mnemonic.split(" ")) == 12
-    assert hdwallet.is_valid_mnemonic(mnemonic)
+    assert bip39.is_valid_mnemonic(mnemonic)
     assert hd.hdwallet.stat().st_mode & 0o777 == 0o600
     assert hdwallet.load(hd.hdwallet, "secret") == mnemonic
 
@@ -163,7 +163,7 @@ def test_create_export_derive_delete(hd: HD) -> None:
     assert exported.stdout == "Enter password\n\n" + _phrase_text(mnemonic)
 
     derived = hd.run("hdwallet", "derive", "0/0/1", input="secret\n")
-    expected = hdwallet.derive_key(mnemonic, 0, 0, 1, standard=False).address
+    expected = bip32.derive_key(mnemonic, 0, 0, 1, standard=False).address
     assert derived.rc == 0, derived.stderr
     assert f"address: {expected}\n" in derived.stdout
 
@@ -228,7 +228,7 @@ _WORDS = PHRASE.split()
 _BAD_CHECKSUM = next(
     phrase
     for phrase in (" ".join([*_WORDS[:11], w]) for w in ("abandon", "ability", "able"))
-    if not hdwallet.is_valid_mnemonic(phrase)
+    if not bip39.is_valid_mnemonic(phrase)
 )
 BAD_MNEMONICS = {
     "unknown-word": " ".join([*_WORDS[:11], "iotex"]),
@@ -272,6 +272,22 @@ def test_export_and_derive_without_a_wallet(hd: HD, unchanged: Unchanged) -> Non
     assert exported.stdout == CREATE_FIRST + "\n"
     derived = hd.run("hdwallet", "derive", "0/0/1", input=PASSWORD + "\n")
     assert_fails(derived, CREATE_FIRST)
+    assert hd.files() == ["config.default"]
+    check()
+
+
+def test_signer_without_a_wallet(hd: HD, unchanged: Unchanged) -> None:
+    check = unchanged()
+    signed = hd.run("-o", "json", "jwt", "sign", "-s", "hdw::0/1/3", input=PASSWORD + "\n")
+    assert signed.rc != 0
+    error = {"code": 13, "info": f"failed to derive key from HDWallet: {CREATE_FIRST}"}
+    assert _envelopes(signed.stdout)[-1] == {"messageType": "error", "message": error}
+    exported = hd.run("account", "export", "hdw::0/1/3", input=PASSWORD + "\n")
+    assert_fails(
+        exported,
+        f"failed to get private key from keystore: failed to derive key from HDWallet: "
+        f"{CREATE_FIRST}",
+    )
     assert hd.files() == ["config.default"]
     check()
 
@@ -369,6 +385,23 @@ def test_export_and_derive_reject_bad_password_or_file(
         assert hd.hdwallet.read_bytes() == blob
     assert hd.files() == ["config.default", "hdwallet"]
     check()
+
+
+# Go ioctl's error code for each: 5 (ValidationError) when the file decrypts to nonsense,
+# 13 (InputError) when it is shorter than its IV.
+DAMAGED_CODES = {"wrong-password": 5, "bit-flip": 5, "truncated-tail": 5, "truncated-48": 5,
+                 "truncated-10": 13, "empty": 13}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", DAMAGED, ids=DAMAGED.keys())
+def test_bad_password_or_file_codes(hd: HD, case: str) -> None:
+    blob, message = DAMAGED[case]
+    password = "wrong" if case == "wrong-password" else PASSWORD
+    hd.hdwallet.write_bytes(blob)
+    result = hd.run("-o", "json", "hdwallet", "export", input=password + "\n")
+    assert result.rc != 0
+    error = {"code": DAMAGED_CODES[case], "info": message}
+    assert _envelopes(result.stdout)[-1] == {"messageType": "error", "message": error}
 
 
 @pytest.mark.parametrize("case", ["bit-flip", "truncated-48", "truncated-10"])
@@ -516,7 +549,7 @@ def test_hdw_default_account_signs_jwt(hd: HD) -> None:
     signed = hd.run("jwt", "sign", "--expires-in", "1h", input=PASSWORD + "\n")
     token = _token(signed)
     assert signed.stdout.startswith("Enter password for #hdw::0/0/1:\n")
-    expected = hdwallet.derive_key(VEC["mnemonic"], 0, 0, 1, standard=False).address
+    expected = bip32.derive_key(VEC["mnemonic"], 0, 0, 1, standard=False).address
     assert f"  address: {expected}\n" in signed.stdout
     verified = hd.run("jwt", "verify", token, "--issuer", expected)
     assert verified.rc == 0, verified.stderr

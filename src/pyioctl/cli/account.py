@@ -6,12 +6,11 @@ import click
 
 from .. import address as _address
 from .. import gohex, gojson
-from ..config import check_alias
+from ..aliases import check_new_alias
 from ..errors import KeyFormatError
-from ..hdwallet import is_hdw_signer
 from ..keys import PrivateKey, recover_message_signer
-from .app import App, complete_signer, pass_app
-from .base import IoctlGroup
+from .cobra_style import IoctlGroup
+from .context import App, complete_signer, pass_app
 from .output import CliError, GoCode, wrapped
 from .signer import DECRYPTING, unlock_signer
 
@@ -27,16 +26,22 @@ def account() -> None:
 
 def _new_key_file(app: App, alias: str, key: PrivateKey) -> str:
     """Ask for the new password twice and store ``key``; returns its io address."""
-    password = app.prompt.new_password(alias)
+    password = app.prompt.new_password(
+        f"#{alias}: Set password\n", f"#{alias}: Enter password again\n"
+    )
     with wrapped(GoCode.KEYSTORE, "failed to import private key into keystore "):
         app.wallet.keystore.store(key, password)
     return key.address
 
 
-def _check_new_alias(app: App, alias: str) -> None:
+def _alias_in_use(app: App, alias: str) -> str | None:
+    """The address a valid new ``alias`` names now, if any."""
     with wrapped(GoCode.VALIDATION, "invalid alias"):
-        check_alias(alias)
-    existing = app.wallet.aliases.get(alias)
+        return check_new_alias(app.wallet.aliases, alias)
+
+
+def _check_new_alias(app: App, alias: str) -> None:
+    existing = _alias_in_use(app, alias)
     if existing is not None:
         raise CliError(
             f'invalid alias: alias "{alias}" has already used for {existing}', GoCode.VALIDATION
@@ -74,9 +79,7 @@ def createadd(app: App, alias: str) -> None:
 
     Example: ioctl account createadd alice
     """
-    with wrapped(GoCode.VALIDATION, "invalid alias"):
-        check_alias(alias)
-    existing = app.wallet.aliases.get(alias)
+    existing = _alias_in_use(app, alias)
     if existing is not None:
         info = (
             f'** Alias "{alias}" has already used for {existing}\n'
@@ -164,17 +167,10 @@ def import_keystore(app: App, alias: str, filepath: str) -> None:
     _finish_import(app, alias, key)
 
 
-def _signer_address(app: App, text: str) -> str:
-    """``util.Address`` for commands that also take ``hdw::`` signers."""
-    if is_hdw_signer(text):
-        return text
-    with wrapped(GoCode.ADDRESS, "failed to get address"):
-        return app.wallet.resolve(text)
-
-
 def _exported_key(app: App, signer: str) -> PrivateKey:
     """The key behind ``export``/``exportpublic``: resolve, ask the password, decrypt."""
-    address = _signer_address(app, signer)
+    with wrapped(GoCode.ADDRESS, "failed to get address"):
+        address = app.wallet.resolve_signer(signer)
     with wrapped(GoCode.KEYSTORE, "failed to get private key from keystore"):
         return unlock_signer(app, address, None)
 
@@ -271,10 +267,9 @@ def update(app: App, target: str) -> None:
     ):
         begin()
         app.wallet.keystore.unlock(found, current)
-    new = app.prompt.secret(f"#{io_address}: Enter new password\n")
-    again = app.prompt.secret(f"#{io_address}: Enter new password again\n")
-    if new != again:
-        raise CliError("password doesn't match", GoCode.VALIDATION)
+    new = app.prompt.new_password(
+        f"#{io_address}: Enter new password\n", f"#{io_address}: Enter new password again\n"
+    )
     with wrapped(GoCode.KEYSTORE, "failed to update account"):
         app.wallet.keystore.update(found, current, new)
     app.out.result(f"Account #{io_address} has been updated.")
@@ -317,7 +312,8 @@ def sign(app: App, message: str, signer: str, prefix: str) -> None:
     Example: ioctl account sign 0x68656c6c6f -s alice
     """
     data = _message_bytes(message)
-    address = _signer_address(app, signer)
+    with wrapped(GoCode.ADDRESS, "failed to get address"):
+        address = app.wallet.resolve_signer(signer)
     with wrapped(GoCode.KEYSTORE, "failed to sign message"):
         key = unlock_signer(app, address, None)
     app.out.result(key.sign_message(data, prefix).hex())

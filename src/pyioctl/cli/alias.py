@@ -8,9 +8,8 @@ import click
 
 from .. import aliases as _aliases
 from ..address import is_valid
-from ..config import check_alias
-from .app import App, pass_app
-from .base import IoctlGroup
+from .cobra_style import IoctlGroup
+from .context import App, pass_app
 from .output import CliError, GoCode, wrapped
 
 _FORMATS = click.Choice(["json", "yaml"])
@@ -31,7 +30,7 @@ def set_(app: App, name: str, address: str) -> None:
     Example: ioctl alias set alice io187wzp08vnhjjpkydnr97qlh8kh0dpkkytfam8j
     """
     with wrapped(GoCode.VALIDATION, "invalid alias"):
-        check_alias(name)
+        _aliases.check_alias(name)
     if not is_valid(address):
         raise CliError("invalid address: invalid IoTeX address", GoCode.VALIDATION)
     _aliases.bind(app.wallet.aliases, name, address)
@@ -48,7 +47,7 @@ def remove(app: App, name: str) -> None:
     Example: ioctl alias remove alice
     """
     with wrapped(GoCode.VALIDATION, "invalid alias"):
-        check_alias(name)
+        _aliases.check_alias(name)
     if app.wallet.aliases.pop(name, None) is not None:
         app.save_config()
     app.out.result(f"{name} is removed")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from .base import IoctlCommand
+from .cobra_style import IoctlCommand
 
 _COMPLETE_VAR = "_IOCTL_COMPLETE"
 _SHELLS = ("bash", "zsh", "fish")

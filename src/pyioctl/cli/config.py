@@ -4,30 +4,12 @@ from __future__ import annotations
 
 import click
 
-from .. import config as _config
 from .. import gojson
-from .app import App, pass_app
-from .base import IoctlGroup
-from .output import CliError, GoCode
+from ..errors import ConfigError
+from .cobra_style import IoctlGroup
+from .context import App, pass_app
+from .output import CliError, GoCode, library_error
 
-# variable name → Config attribute, for the plain string settings
-_PLAIN = {
-    "wallet": "wallet",
-    "explorer": "explorer",
-    "language": "language",
-    "nsv2height": "nsv2height",
-    "analyserEndpoint": "analyser_endpoint",
-    "wsEndpoint": "ws_endpoint",
-    "ipfsEndpoint": "ipfs_endpoint",
-    "ipfsGateway": "ipfs_gateway",
-    "wsProjectRegisterContract": "ws_project_register_contract",
-    "wsProjectStoreContract": "ws_project_store_contract",
-    "wsFleetManagementContract": "ws_fleet_management_contract",
-    "wsProverStoreContract": "ws_prover_store_contract",
-    "wsProjectDevicesContract": "ws_project_devices_contract",
-    "wsRouterContract": "ws_router_contract",
-    "wsVmTypeContract": "ws_vm_type_contract",
-}
 # Go ioctl's order, shown in its "Valid arg(s)" message.
 GET_VARIABLES = [
     "endpoint", "wallet", "explorer", "defaultacc", "language", "nsv2height",
@@ -74,7 +56,7 @@ def get(app: App, variable: str) -> None:
         data = {"addressOrAlias": cfg.default_account}
         app.out.result(gojson.dumps(data, indent=True), data)
     else:
-        app.out.result(str(getattr(cfg, _PLAIN[variable])))
+        app.out.result(cfg.get(variable))
 
 
 @config.command()
@@ -87,7 +69,7 @@ def dump(app: App) -> None:
     _show_all(app)
 
 
-def _custom_explorer(app: App) -> str:
+def _custom_link(app: App) -> str:
     if app.prompt.non_interactive:
         raise CliError(
             "custom explorer requires interactive input; set explorer URL directly instead",
@@ -95,10 +77,7 @@ def _custom_explorer(app: App) -> str:
         )
     app.out.query('Please enter a custom link below:("Example: iotexscan.io/action/")')
     words = app.prompt.read_line("link").split()
-    link = words[0] if words else ""
-    if not _config.is_valid_link(link):
-        raise CliError("invalid link", GoCode.VALIDATION)
-    return link
+    return words[0] if words else ""
 
 
 @config.command("set", valid_args=SET_VARIABLES)
@@ -112,41 +91,13 @@ def set_(app: App, variable: str, value: str, insecure: bool) -> None:
     Example: ioctl config set defaultacc alice
     """
     cfg = app.config_file.config
-    if variable == "endpoint":
-        if not _config.is_valid_endpoint(value):
-            raise CliError(f"endpoint {value} is not valid", GoCode.CONFIG)
-        cfg.endpoint, cfg.secure_connect = value, not insecure
-    elif variable == "explorer":
-        lowered = value.lower()
-        if value == "custom":
-            cfg.explorer = _custom_explorer(app)
-        elif lowered in _config.SUPPORTED_EXPLORERS:
-            cfg.explorer = lowered
+    try:
+        if variable == "explorer" and value == "custom":
+            cfg.set_explorer_link(_custom_link(app))
         else:
-            raise CliError(
-                f"Explorer {value} is not valid\nValid explorers: [iotexscan iotxplorer custom]",
-                GoCode.CONFIG,
-            )
-    elif variable == "defaultacc":
-        if not _config.is_valid_default_account(value):
-            raise CliError("failed to validate alias or address", GoCode.VALIDATION)
-        cfg.default_account = value
-    elif variable == "language":
-        language = _config.normalize_language(value)
-        if language is None:
-            raise CliError(
-                f"Language {value} is not supported\nSupported languages: [English 中文]",
-                GoCode.CONFIG,
-            )
-        cfg.language = language
-    elif variable == "nsv2height":
-        # ASCII digits only, as Go's ParseUint: str.isdigit() also accepts "²" (which int()
-        # then rejects: a crash) and "١٢" (stored as 12).
-        if not (value.isascii() and value.isdigit()) or int(value) >= 1 << 64:
-            raise CliError("invalid height", GoCode.VALIDATION)
-        cfg.nsv2height = int(value)
-    else:
-        setattr(cfg, _PLAIN[variable], value)
+            cfg.set(variable, value, secure=not insecure)
+    except ConfigError as exc:
+        raise library_error(exc) from None
     app.save_config()
     app.out.result(f"{variable[:1].upper()}{variable[1:]} is set to {value}")
 

@@ -11,19 +11,16 @@ so ``printf 'words…\\npw\\npw\\n' | ioctl hdwallet import`` works.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from .app import App, pass_app
-from .base import IoctlGroup
-from .output import CliError, GoCode, wrapped
-
-if TYPE_CHECKING:
-    from ..hdwallet import HDWalletError
+from ..errors import HDWalletError
+from .cobra_style import IoctlGroup
+from .context import App, pass_app
+from .output import GO_MESSAGES, CliError, GoCode, library_error, wrapped
 
 ALREADY_CREATED = "already created hdwallet, if you forgot password\uff0cuse delete/import command."
-CREATE_FIRST = "Run 'ioctl hdwallet create' to create your HDWallet first."
+CREATE_FIRST = GO_MESSAGES["hdwallet_not_found"]
 DELETE_FIRST = "Please run 'ioctl hdwallet delete' before import"
 DELETE_INFO = (
     "** This is an irreversible action!\n"
@@ -48,22 +45,15 @@ def _path(app: App) -> Path:
     return hdwallet_path(app.config_file.wallet_dir)
 
 
-def _cli_error(exc: HDWalletError) -> CliError:
-    """The library error's text, with Go ioctl's error code for it."""
-    return CliError(str(exc), GoCode(exc.go_code))
-
-
 def _ask(app: App, text: str) -> str:
     with wrapped(GoCode.INPUT, "failed to get password"):
         return app.prompt.secret(text)
 
 
 def _new_password(app: App) -> str:
-    first = _ask(app, "Set password\n")
-    second = _ask(app, "Enter password again\n")
-    if first != second:
-        raise CliError("password doesn't match", GoCode.VALIDATION)
-    return first
+    return app.prompt.new_password(
+        "Set password\n", "Enter password again\n", ask=lambda text: _ask(app, text)
+    )
 
 
 def _phrase_text(mnemonic: str) -> str:
@@ -91,8 +81,8 @@ def _unlock(app: App, path: Path) -> str:
     password = _ask(app, "Enter password\n")
     try:
         return _hd.load(path, password)
-    except _hd.HDWalletError as exc:
-        raise _cli_error(exc) from None
+    except HDWalletError as exc:
+        raise library_error(exc) from None
 
 
 @hdwallet.command()
@@ -106,14 +96,14 @@ def create(app: App) -> None:
 
     Example: ioctl hdwallet create
     """
-    from .. import hdwallet as _hd
+    from ..bip39 import generate_mnemonic
 
     path = _path(app)
     if path.exists():
         app.out.result(ALREADY_CREATED)
         return
     password = _new_password(app)
-    mnemonic = _hd.generate_mnemonic()
+    mnemonic = generate_mnemonic()
     _store(path, mnemonic, password)
     app.out.result(_phrase_text(mnemonic))
 
@@ -127,7 +117,7 @@ def import_(app: App) -> None:
 
     Example: printf '%s\\n' "$WORDS" "$PW" "$PW" | ioctl hdwallet import
     """
-    from .. import hdwallet as _hd
+    from ..bip39 import validate_mnemonic
 
     path = _path(app)
     if path.exists():
@@ -136,9 +126,9 @@ def import_(app: App) -> None:
     app.out.query("Enter 12 mnemonic words you saved, separated by space\n")
     line = app.prompt.read_line(what="mnemonic")
     try:
-        mnemonic = _hd.validate_mnemonic(line)
-    except _hd.HDWalletError as exc:
-        raise _cli_error(exc) from None  # go-bip39's raw error
+        mnemonic = validate_mnemonic(line)
+    except HDWalletError as exc:
+        raise library_error(exc) from None  # go-bip39's raw error
     password = _new_password(app)
     _store(path, mnemonic, password)
     app.out.result(_phrase_text(mnemonic))
@@ -170,20 +160,20 @@ def derive(app: App, path: str) -> None:
 
     Example: ioctl hdwallet derive 0/0/1
     """
-    from .. import hdwallet as _hd
+    from .. import bip32
 
     try:
-        account, change, index = _hd.parse_path(_hd.SIGNER_PREFIX + path)
-    except _hd.HDWalletError as exc:
+        account, change, index = bip32.parse_path(path)
+    except HDWalletError as exc:
         raise CliError(f"invalid hdwallet key format: {exc}", GoCode.INPUT) from None
     wallet_file = _path(app)
     if not wallet_file.exists():  # checked before asking, unlike Go
         raise CliError(CREATE_FIRST, GoCode.INPUT)
     mnemonic = _unlock(app, wallet_file)
     try:
-        key = _hd.derive_key(mnemonic, account, change, index)
-        differs = _hd.derivation_differs(mnemonic, account, change, index)
-    except _hd.HDWalletError as exc:
+        key = bip32.derive_key(mnemonic, account, change, index)
+        differs = bip32.derivation_differs(mnemonic, account, change, index)
+    except HDWalletError as exc:
         raise CliError(f"failed to derive key from HDWallet: {exc}", GoCode.INPUT) from None
     app.out.result(f"address: {key.address}\n")
     if differs:
@@ -191,7 +181,7 @@ def derive(app: App, path: str) -> None:
 
 
 def _issue172_warning(path: str) -> str:
-    from ..hdwallet import FIX_ISSUE_179_ENV, standard_derivation_enabled
+    from ..bip32 import FIX_ISSUE_179_ENV, standard_derivation_enabled
 
     if standard_derivation_enabled():
         return (
@@ -226,5 +216,5 @@ def delete(app: App, assume_yes: bool) -> None:
                 return
     try:
         _hd.delete(path)
-    except _hd.HDWalletError as exc:
-        raise _cli_error(exc) from None
+    except HDWalletError as exc:
+        raise CliError(str(exc)) from None  # Go's plain os.Remove error, no code

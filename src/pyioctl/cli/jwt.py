@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-import sys
 import time
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -15,17 +15,15 @@ from .. import jwt as _jwt
 from ..durations import parse_duration
 from ..errors import PyioctlError
 from ..fsutil import atomic_write
-from ..hdwallet import is_hdw_signer
-from .app import App, complete_signer, pass_app
-from .base import IoctlGroup
+from .cobra_style import IoctlGroup
+from .context import App, complete_signer, pass_app
 from .output import CliError, GoCode, wrapped
-from .prompt import stdin_is_terminal
+from .prompt import read_token
 from .revoke import revoke
 from .serve import serve
 from .signer import unlock_signer
 
 _INT64 = re.compile(r"[+-]?[0-9]+")  # ASCII only, as strconv.ParseInt
-_MAX_STDIN_TOKEN = 4 * _jwt.DEFAULT_MAX_TOKEN_SIZE
 # Claims for a token that must fit in DEFAULT_MAX_TOKEN_SIZE; the JSON can be no larger.
 _MAX_ARGUMENTS = 64 * 1024
 # What Go ioctl copies from --with-arguments into the token; iat and iss it sets itself.
@@ -47,7 +45,7 @@ jwt.add_command(serve)
 jwt.add_command(revoke)
 
 
-class _Duration(click.ParamType):
+class _Duration(click.ParamType):  # type: ignore[type-arg]  # generic in newer click only
     name = "DURATION"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
@@ -103,19 +101,6 @@ def _parse_exp(text: str) -> int:
     raise CliError(
         f'invalid expire time: strconv.ParseInt: parsing "{text}": {reason}', GoCode.SERIALIZATION
     )
-
-
-def _signer_address(app: App, signer: str) -> str:
-    """``-s`` value, or the default account (which, unlike Go, may be an ``hdw::`` path)."""
-    from ..wallet import NO_DEFAULT_ACCOUNT
-
-    chosen = signer or app.wallet.default_account
-    if not chosen:
-        raise CliError(f"failed to get signer address: {NO_DEFAULT_ACCOUNT}", GoCode.ADDRESS)
-    if is_hdw_signer(chosen):
-        return chosen
-    with wrapped(GoCode.ADDRESS, "failed to get signer address"):
-        return app.wallet.resolve(chosen)
 
 
 def _sign_output(token: str, key_address: str, public_hex: str, claims: dict[str, str]) -> str:
@@ -179,7 +164,7 @@ def _sign_output(token: str, key_address: str, public_hex: str, claims: dict[str
 @click.option("-n", "--nonce", hidden=True)
 @click.option("-w", "--wait", is_flag=True, hidden=True)
 @pass_app
-def sign(app: App, signer: str, password: str, arguments: str, expires_in: int | None,
+def sign(app: App, /, signer: str, password: str, arguments: str, expires_in: int | None,
          save: bool, token_only: bool, alg: str, **_ignored: Any) -> None:  # fmt: skip
     """Sign a JWT access token with an account's key.
 
@@ -199,7 +184,8 @@ def sign(app: App, signer: str, password: str, arguments: str, expires_in: int |
         claims["exp"] = str(exp)
     else:
         exp, claims["exp"] = 0, "0"
-    address = _signer_address(app, signer)
+    with wrapped(GoCode.ADDRESS, "failed to get signer address"):
+        address = app.wallet.resolve_signer(signer or None)
     key = unlock_signer(app, address, password or None)
     token = _jwt.sign(
         key, sub=claims.get("sub", ""), scope=claims.get("scope", ""), exp=exp, iat=now, alg=alg
@@ -231,24 +217,6 @@ def sign(app: App, signer: str, password: str, arguments: str, expires_in: int |
         app.out.status(f"Token saved to {path}")
 
 
-def _read_token(token: str | None) -> str:
-    if token is None and stdin_is_terminal():
-        # Reading a terminal would wait silently for input nobody knows to type.
-        path = click.get_current_context().command_path
-        raise CliError(
-            "no token given",
-            GoCode.INPUT,
-            hint=f'Usage: {path} TOKEN, or pipe it in: echo "$TOKEN" | {path}',
-        )
-    if token is None or token == "-":
-        # Bounded: a token is at most a few KiB, and verify refuses anything over its limit.
-        token = sys.stdin.read(_MAX_STDIN_TOKEN)
-    token = token.strip()
-    if not token:
-        raise CliError("no token given: pass it as an argument or on stdin", GoCode.INPUT)
-    return token
-
-
 def _when(timestamp: int, now: int) -> str:
     moment = datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     delta = timestamp - now
@@ -256,7 +224,7 @@ def _when(timestamp: int, now: int) -> str:
     return f"{moment} ({relative})"
 
 
-def _time_fields(claims: dict[str, Any], now: int) -> list[tuple[str, str]]:
+def _time_fields(claims: Mapping[str, Any], now: int) -> list[tuple[str, str]]:
     rows = []
     for name, label in (("iat", "issued at"), ("nbf", "not before"), ("exp", "expires at")):
         value = claims.get(name)
@@ -317,7 +285,7 @@ def verify(app: App, token: str | None, issuers: tuple[str, ...], any_issuer: bo
     Example:
       ioctl jwt verify "$TOKEN" --issuer alice --scope Create --sub weather
     """
-    text = _read_token(token)
+    text = read_token(token)
     if scope is not None and not scope.split():
         raise CliError("--scope needs at least one right, e.g. Read", GoCode.FLAG)
     if issuers and any_issuer:
@@ -386,7 +354,7 @@ def decode(app: App, token: str | None) -> None:
     Example:
       ioctl jwt decode "$TOKEN"
     """
-    text = _read_token(token)
+    text = read_token(token)
     with wrapped(GoCode.VALIDATION, "malformed token"):
         decoded = _jwt.decode(text)
     now = int(time.time())

@@ -15,8 +15,8 @@ from typing import Any
 import click
 
 from ..errors import PyioctlError
-from .app import App
-from .base import IoctlCommand, IoctlGroup
+from .cobra_style import IoctlCommand, IoctlGroup
+from .context import App
 from .output import EXIT_ERROR, EXIT_INTERRUPTED, CliError, GoCode, Output
 
 _SUBGROUPS = {
@@ -43,7 +43,8 @@ class RootGroup(IoctlGroup):
         if spec is None:
             return None
         module_name, attr, _ = spec
-        return getattr(importlib.import_module(module_name), attr)
+        command: click.Command = getattr(importlib.import_module(module_name), attr)
+        return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # Describe groups without importing them: help stays fast.
@@ -141,7 +142,8 @@ def _echo_raw_bytes() -> None:
     ``<alias> is removed``, error texts…) must give the original bytes, not a crash."""
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(AttributeError, ValueError):
-            stream.reconfigure(errors="surrogateescape")
+            # A replaced stream (a test's, a wrapper's) may lack reconfigure: AttributeError.
+            stream.reconfigure(errors="surrogateescape")  # type: ignore[union-attr]
 
 
 def main(argv: list[str] | None = None) -> Any:
@@ -176,7 +178,7 @@ def main(argv: list[str] | None = None) -> Any:
     return status if isinstance(status, int) else 0
 
 
+__all__ = ["EXIT_ERROR", "cli", "main"]
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
-
-__all__ = ["EXIT_ERROR", "cli", "main"]

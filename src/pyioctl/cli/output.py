@@ -43,13 +43,18 @@ class GoCode(IntEnum):
     COMPILER = 17
 
 
-class CliError(Exception):
-    """An error as ioctl reports it: one ``info`` line and a Go error code."""
+class CliError(PyioctlError):
+    """An error as ioctl reports it: one ``info`` line and Go's error code, ``go_code``.
+
+    ``reason`` is the library error's stable ``code`` where one caused it.
+    """
+
+    code = "cli"
 
     def __init__(
         self,
         info: str,
-        code: GoCode = GoCode.UNDEFINED,
+        go_code: GoCode = GoCode.UNDEFINED,
         *,
         usage: bool = False,
         reason: str | None = None,
@@ -57,10 +62,41 @@ class CliError(Exception):
     ) -> None:
         super().__init__(info)
         self.info = info
-        self.code = code
+        self.go_code = go_code
         self.usage = usage
         self.reason = reason
         self.hint = hint  # a second stderr line in human mode, e.g. how to call the command
+
+
+# The ioctl error code Go ioctl gives the same failure, by the library error's stable
+# ``code``, where pyioctl reports a library error as it stands; unlisted codes are Go's
+# plain errors (0).
+GO_CODES = {
+    "hdwallet_corrupt": GoCode.VALIDATION,
+    "hdwallet_io": GoCode.INPUT,
+    "hdwallet_not_found": GoCode.INPUT,
+    "hdwallet_truncated": GoCode.INPUT,
+    "invalid_default_account": GoCode.VALIDATION,
+    "invalid_endpoint": GoCode.CONFIG,
+    "invalid_explorer": GoCode.CONFIG,
+    "invalid_height": GoCode.VALIDATION,
+    "invalid_language": GoCode.CONFIG,
+    "invalid_link": GoCode.VALIDATION,
+    "wrong_password": GoCode.VALIDATION,
+}
+
+
+# Go ioctl's text where it words a failure otherwise than the library does.
+GO_MESSAGES = {"hdwallet_not_found": "Run 'ioctl hdwallet create' to create your HDWallet first."}
+
+
+def go_message(exc: PyioctlError) -> str:
+    return GO_MESSAGES.get(exc.code, str(exc))
+
+
+def library_error(exc: PyioctlError) -> CliError:
+    """A library error as Go ioctl reports the same failure: its text and Go's code."""
+    return CliError(go_message(exc), GO_CODES.get(exc.code, GoCode.UNDEFINED))
 
 
 @contextlib.contextmanager
@@ -73,7 +109,7 @@ def wrapped(code: GoCode, prefix: str = "") -> Iterator[None]:
         yield
     except CliError as exc:
         info = f"{prefix}: {exc.info}" if prefix else exc.info
-        raise CliError(info, code or exc.code) from None
+        raise CliError(info, code or exc.go_code) from None
     except PyioctlError as exc:
         raise CliError(f"{prefix}: {exc}" if prefix else str(exc), code) from None
 
@@ -165,7 +201,7 @@ class Output:
 
     def fail(self, error: CliError) -> NoReturn:
         if self.json_mode:
-            message: dict[str, Any] = {"code": int(error.code), "info": error.info}
+            message: dict[str, Any] = {"code": int(error.go_code), "info": error.info}
             if error.reason:
                 message["reason"] = error.reason  # our stable code, e.g. "expired"
             self._envelope("error", message)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 
 from .output import CliError, GoCode, Output, is_terminal
 
@@ -58,11 +59,14 @@ class Prompter:
         except EOFError:
             raise CliError("failed to read password from stdin: EOF", GoCode.INPUT) from None
 
-    def new_password(self, label: str) -> str:
-        """ioctl's ``#<label>: Set password`` / ``Enter password again`` pair."""
-        first = self.secret(f"#{label}: Set password\n")
-        second = self.secret(f"#{label}: Enter password again\n")
-        if first != second:
+    def new_password(
+        self, text: str, again: str, *, ask: Callable[[str], str] | None = None
+    ) -> str:
+        """A new password, asked twice with ioctl's two prompts and compared; ``ask``
+        replaces :meth:`secret` where a command words its read errors as Go does."""
+        ask = self.secret if ask is None else ask
+        first = ask(text)
+        if ask(again) != first:
             raise CliError("password doesn't match", GoCode.VALIDATION)
         return first
 
@@ -87,3 +91,28 @@ class Prompter:
             return True
         self.out.result("quit")
         return False
+
+
+# A token is at most a few KiB, and verify refuses anything over its limit.
+_MAX_STDIN_TOKEN = 4 * 8192  # four times jwt's DEFAULT_MAX_TOKEN_SIZE
+
+
+def read_token(token: str | None) -> str:
+    """A token from the argument, or from stdin when it is absent or ``-`` (a pipe only)."""
+    if token is None and stdin_is_terminal():
+        # Reading a terminal would wait silently for input nobody knows to type.
+        import click  # only on this error path
+
+        path = click.get_current_context().command_path
+        raise CliError(
+            "no token given",
+            GoCode.INPUT,
+            hint=f'Usage: {path} TOKEN, or pipe it in: echo "$TOKEN" | {path}',
+        )
+    if token is None or token == "-":
+        # Bounded: a token is at most a few KiB, and verify refuses anything over its limit.
+        token = sys.stdin.read(_MAX_STDIN_TOKEN)
+    token = token.strip()
+    if not token:
+        raise CliError("no token given: pass it as an argument or on stdin", GoCode.INPUT)
+    return token

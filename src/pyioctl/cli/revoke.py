@@ -6,9 +6,10 @@ import re
 
 import click
 
-from .app import App, pass_app
-from .base import IoctlCommand
+from .cobra_style import IoctlCommand
+from .context import App, pass_app
 from .output import CliError, GoCode, wrapped
+from .serve import policy_option
 
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 
@@ -16,14 +17,7 @@ _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 @click.command("revoke", cls=IoctlCommand)
 @click.argument("token", required=False, metavar="[TOKEN|-]")
 @click.option("--digest", metavar="HEX", help="Revoke by SHA-256 hex digest instead of the token.")
-@click.option(
-    "--policy",
-    "policy_path",
-    required=True,
-    type=click.Path(dir_okay=False),
-    metavar="FILE",
-    help="The service's YAML policy: its revoked: section names the file and/or Redis.",
-)
+@policy_option("The service's YAML policy: its revoked: section names the file and/or Redis.")
 @click.option("--list", "show", is_flag=True, help="Show the revoked digests and their stores.")
 @pass_app
 def revoke(app: App, token: str | None, digest: str | None, policy_path: str, show: bool) -> None:
@@ -70,9 +64,9 @@ def revoke(app: App, token: str | None, digest: str | None, policy_path: str, sh
         digest = digest.lower()
     else:
         from .. import jwt as _jwt
-        from .jwt import _read_token
+        from .prompt import read_token
 
-        text = _read_token(token)
+        text = read_token(token)
         with wrapped(GoCode.VALIDATION, "malformed token"):
             _jwt.decode(text)  # a typo would revoke nothing
         digest = token_digest(text)

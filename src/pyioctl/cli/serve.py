@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import click
 
 from ..errors import PyioctlError
-from .base import IoctlCommand
+from .cobra_style import IoctlCommand
+
+FC = TypeVar("FC", bound=Callable[..., Any])
 
 
 def _check_listen(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -18,22 +23,27 @@ def _check_listen(ctx: click.Context, param: click.Parameter, value: str) -> str
     return value
 
 
-def _env(option: str) -> dict[str, object]:
+def policy_option(help_text: str, **extra: Any) -> Callable[[FC], FC]:
+    """``--policy FILE``, the YAML policy the service and ``jwt revoke`` read."""
+    return click.option(
+        "--policy",
+        "policy_path",
+        required=True,
+        type=click.Path(dir_okay=False),
+        metavar="FILE",
+        help=help_text,
+        **extra,
+    )
+
+
+def _env(option: str) -> dict[str, Any]:
     # Every option can come from IOCTL_SERVE_<OPTION>, as container deployments set them;
     # the command line wins over the environment.
     return {"envvar": "IOCTL_SERVE_" + option.upper().replace("-", "_"), "show_envvar": True}
 
 
 @click.command("serve", cls=IoctlCommand)
-@click.option(
-    "--policy",
-    "policy_path",
-    required=True,
-    type=click.Path(dir_okay=False),
-    metavar="FILE",
-    help="YAML policy: trusted issuers, routes and scopes, revocation.",
-    **_env("policy"),
-)
+@policy_option("YAML policy: trusted issuers, routes and scopes, revocation.", **_env("policy"))
 @click.option(
     "--listen",
     default="127.0.0.1:8080",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..hdwallet import HDWalletError
+from ..errors import DerivationPathError, HDWalletError
 from ..keys import PrivateKey
-from .app import App
-from .output import CliError, GoCode
+from .context import App
+from .output import CliError, GoCode, go_message
 
 DECRYPTING = "Decrypting key…"
 
@@ -30,4 +30,9 @@ def unlock_signer(app: App, signer: str, password: str | None) -> PrivateKey:
         except HDWalletError as exc:
             # Go ioctl reports every hdw:: signer failure as an InputError (code 13 in -o json);
             # commands that wrap it (account export, sign) replace the code with their own.
-            raise CliError(str(exc), GoCode.INPUT) from None
+            context = (
+                "invalid HDWallet key format"
+                if isinstance(exc, DerivationPathError)
+                else "failed to derive key from HDWallet"
+            )
+            raise CliError(f"{context}: {go_message(exc)}", GoCode.INPUT) from None

@@ -13,7 +13,7 @@ from __future__ import annotations
 from .claims import audiences, go_duration, scope_rights
 from .codec import DEFAULT_MAX_TOKEN_SIZE
 from .decoding import UnverifiedToken, decode
-from .exceptions import (
+from .errors import (
     BadSignatureError,
     ExpiredTokenError,
     InsufficientScopeError,

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from .exceptions import (
+from .errors import (
     GO_NOT_VALID_YET,
     GO_USED_BEFORE_ISSUED,
     ExpiredTokenError,

@@ -15,7 +15,7 @@ import json
 from typing import Any, NoReturn
 
 from ..untrusted import UntrustedInputError, finite_float, nesting_exceeds
-from .exceptions import MalformedTokenError
+from .errors import MalformedTokenError
 
 DEFAULT_MAX_TOKEN_SIZE = 8192
 # Real claims nest two or three levels. A fixed bound makes acceptance independent of the

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..keys import PublicKey
 from . import codec, ek256k
-from .exceptions import TokenError
+from .errors import TokenError
 from .issuers import io_address, issuer_key
 
 

@@ -16,7 +16,7 @@ from coincurve._libsecp256k1 import ffi, lib
 
 from ..errors import KeyFormatError
 from ..keys import _CTX, PrivateKey, PublicKey, iotex_message_digest, is_low_s
-from .exceptions import GO_BAD_SIGNATURE, BadSignatureError, MalformedTokenError
+from .errors import GO_BAD_SIGNATURE, BadSignatureError, MalformedTokenError
 
 ALG = "EK256K"
 _LOWER_HEX = frozenset("0123456789abcdef")

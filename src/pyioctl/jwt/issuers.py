@@ -16,7 +16,7 @@ from typing import Final, Literal, TypeAlias
 from .. import address as _address
 from ..errors import AddressError, KeyFormatError
 from ..keys import PublicKey
-from .exceptions import MalformedTokenError
+from .errors import MalformedTokenError
 
 _LOWER_HEX = frozenset("0123456789abcdef")
 _CANONICAL_ISS = "0x04 followed by 128 lowercase hex digits"

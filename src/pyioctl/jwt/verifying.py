@@ -32,7 +32,7 @@ from .claims import (
     check_times,
     read_registered,
 )
-from .exceptions import (
+from .errors import (
     GO_BAD_SIGNATURE,
     BadSignatureError,
     MalformedTokenError,

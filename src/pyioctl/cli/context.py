@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .output import CliError, GoCode, Output, wrapped
+from .output import GoCode, Output, wrapped
 from .prompt import Prompter
 
 if TYPE_CHECKING:
@@ -58,13 +58,6 @@ class App:
 
     def ask_password(self, text: str) -> str:
         return self.prompt.secret(text)
-
-
-def get_app() -> App:
-    app = click.get_current_context().find_object(App)
-    if app is None:  # pragma: no cover - the root group always creates it
-        raise CliError("internal error: no application context", GoCode.RUNTIME)
-    return app
 
 
 pass_app = click.make_pass_decorator(App)

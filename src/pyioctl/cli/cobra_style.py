@@ -12,7 +12,8 @@ import click
 
 
 def _arg_bounds(command: click.Command) -> tuple[int, int | None]:
-    low, high = 0, 0
+    low = 0
+    high: int | None = 0
     for param in command.params:
         if isinstance(param, click.Argument):
             if param.nargs == -1:
