@@ -259,3 +259,27 @@ def signed_claims(key: Any, **claims: Any) -> str:
     body = json.dumps(claims, separators=(",", ":")).encode()
     signing_input = b64(b'{"alg":"ES256","typ":"JWT"}') + "." + b64(body)
     return signing_input + "." + b64(key.sign(signing_input.encode()))
+
+
+def respond(app: Any, headers: list[tuple[str, str]], path: str = "/auth") -> dict:
+    """One request through an ASGI app; returns its http.response.start message."""
+    import asyncio
+
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": [(k.lower().encode(), v.encode("latin-1")) for k, v in headers],
+    }
+    asyncio.run(app(scope, receive, send))
+    return sent[0]

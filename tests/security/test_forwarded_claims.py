@@ -9,7 +9,6 @@ the next variant looks like.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from urllib.parse import unquote
 
@@ -18,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import signed_claims
+from helpers import respond, signed_claims
 from pyioctl.keys import PrivateKey
 from pyioctl.policy import Policy, PolicyError, Route
 from pyioctl.policy.forwarding import MAX_HEADER_VALUE, ForwardHeaders, header_value
@@ -88,24 +87,8 @@ def app() -> VerifierApp:
 
 
 def answer(app: VerifierApp, token: str) -> tuple[int, list[tuple[bytes, bytes]]]:
-    sent: list[dict] = []
-
-    async def receive() -> dict:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": "/auth",
-        "raw_path": b"/auth",
-        "query_string": b"",
-        "headers": [(b"authorization", f"Bearer {token}".encode()), (b"x-original-uri", b"/api")],
-    }
-    asyncio.run(app(scope, receive, send))
-    return sent[0]["status"], sent[0]["headers"]
+    start = respond(app, [("Authorization", f"Bearer {token}"), ("X-Original-URI", "/api")])
+    return start["status"], start["headers"]
 
 
 @SETTINGS

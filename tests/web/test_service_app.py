@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import respond
 from pyioctl.keys import PrivateKey
 from pyioctl.policy import load_policy
 from pyioctl.web.service import VerifierApp
@@ -29,24 +30,7 @@ def app(tmp_path: Path, issuer: PrivateKey) -> Iterator[VerifierApp]:
 
 def call(app: VerifierApp, headers: list[tuple[str, str]], path: str = "/auth") -> int:
     """One request through the app; returns the response status."""
-    sent: list[dict] = []
-
-    async def receive() -> dict:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": [(k.lower().encode(), v.encode("latin-1")) for k, v in headers],
-    }
-    asyncio.run(app(scope, receive, send))
-    return sent[0]["status"]
+    return respond(app, headers, path)["status"]
 
 
 def memo_sizes(app: VerifierApp) -> int:
