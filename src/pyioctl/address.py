@@ -11,7 +11,6 @@ import os
 import re
 
 from .errors import AddressError
-from .hashes import keccak256
 
 _CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 _CHARSET_INDEX = {c: i for i, c in enumerate(_CHARSET)}
@@ -131,6 +130,9 @@ def eth_lower(hash160: bytes) -> str:
 
 def eth_checksum(hash160: bytes) -> str:
     """EIP-55 mixed-case checksum form (go-ethereum ``common.Address.String()``)."""
+    # Keccak (with hashlib behind it) only here: io addresses themselves need no hash.
+    from .hashes import keccak256
+
     hex_addr = hash160.hex()
     digest = keccak256(hex_addr.encode()).hex()
     return "0x" + "".join(

@@ -3,30 +3,29 @@
 Files we write are byte-compatible with go-ethereum (compact JSON, ioctl's scrypt
 N=2^18, r=8, p=1, AES-128-CTR, Keccak-256 MAC), named ``UTC--<time>--<address hex>``
 and stored 0600 through an atomic rename, so Go ioctl and we share one wallet.
-pycryptodome (scrypt, AES) is imported only when a key is actually encrypted or
-decrypted: listing accounts must stay fast.
+What a key's cryptography needs (pycryptodome's scrypt and AES, Keccak, hashlib, hmac,
+uuid, secp256k1) is imported only when a key is actually encrypted or decrypted: listing
+accounts must stay fast.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import os
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from . import address as _address
 from . import gohex, untrusted
 from .errors import KeyFormatError, KeystoreError, PyioctlError, WrongPasswordError
 from .fsutil import PRIVATE_FILE_MODE, atomic_write, ensure_private_dir, fsync_dir
 from .gocompat import go_bytes
-from .hashes import keccak256
-from .keys import PrivateKey
+
+if TYPE_CHECKING:
+    from .keys import PrivateKey
 
 WRONG_PASSWORD = "could not decrypt key with given password"
 
@@ -91,7 +90,15 @@ def _aes128_ctr(key: bytes, iv: bytes, data: bytes) -> bytes:
     return AES.new(key, AES.MODE_CTR, nonce=b"", initial_value=iv).encrypt(data)
 
 
+def _new_key_id() -> str:
+    import uuid
+
+    return str(uuid.uuid4())
+
+
 def _mac(derived: bytes, ciphertext: bytes) -> bytes:
+    from .hashes import keccak256
+
     return keccak256(derived[16:32] + ciphertext)
 
 
@@ -136,7 +143,7 @@ def encrypt(
     # random) would cost every command that merely lists keys ~1.5 ms of start-up.
     salt = os.urandom(32) if salt is None else salt
     iv = os.urandom(16) if iv is None else iv
-    key_id = str(uuid.uuid4()) if key_id is None else key_id
+    key_id = _new_key_id() if key_id is None else key_id
     derived = _scrypt(go_bytes(password), salt, params)
     return _encode(key, derived, salt, iv, params, key_id)
 
@@ -217,6 +224,8 @@ def key_deriver(crypto: dict[str, Any], where: str = "keystore") -> Callable[[by
                 f"{where}: pbkdf2 rounds {rounds} exceed what pyioctl unlocks",
                 code="unsupported_keystore",
             )
+        import hashlib
+
         return lambda password: hashlib.pbkdf2_hmac("sha256", password, salt, rounds, dklen)
     raise KeystoreError(f"{where}: unsupported KDF: {kdf}", code="unsupported_keystore")
 
@@ -227,6 +236,8 @@ def _check_header(document: dict[str, Any], where: str) -> dict[str, Any]:
         raise KeystoreError(
             f"{where}: version not supported: {version}", code="unsupported_keystore"
         )
+    import uuid
+
     key_id = document.get("id")
     try:
         uuid.UUID(key_id if isinstance(key_id, str) else "")
@@ -247,6 +258,10 @@ def _decrypt_with(crypto: dict[str, Any], derived: bytes, where: str) -> Private
     mac = _hex_field(crypto, "mac", where)
     if len(iv) != 16:
         raise KeystoreError(f"{where}: iv must be 16 bytes", code="corrupt_keystore")
+    import hmac
+
+    from .keys import PrivateKey
+
     if not hmac.compare_digest(_mac(derived, ciphertext), mac):
         raise WrongPasswordError(WRONG_PASSWORD)
     secret = _aes128_ctr(derived[:16], iv, ciphertext)
@@ -385,7 +400,7 @@ class Keystore:
             raise KeystoreError("account already exists", code="account_exists")
         ensure_private_dir(self.directory)
         path = self.directory / _file_name(key.public_key.hash160)
-        self._write_verified(path, key, password, params, str(uuid.uuid4()))
+        self._write_verified(path, key, password, params, _new_key_id())
         return Account(key.public_key.hash160, path)
 
     def update(

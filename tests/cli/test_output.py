@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from helpers import VECTOR_ETH, VECTOR_IO, VECTOR_KEY, check_error, envelopes
 from pyioctl import jwt as pjwt
-from pyioctl.cli.main import cli
+from pyioctl.cli.root import cli
 from pyioctl.keys import PrivateKey
 
 ETHADDR_ENVELOPE = (

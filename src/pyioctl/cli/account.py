@@ -9,10 +9,11 @@ from .. import gohex, gojson
 from ..aliases import check_new_alias
 from ..errors import KeyFormatError
 from ..keys import PrivateKey, recover_message_signer
-from .cobra_style import IoctlGroup
-from .context import App, complete_signer, pass_app
+from . import account_reports
+from .cobra_style import IoctlGroup, pass_app
+from .context import App
 from .output import CliError, GoCode, wrapped
-from .signer import DECRYPTING, unlock_signer
+from .signer import DECRYPTING, complete_signer, unlock_signer
 
 
 @click.group(cls=IoctlGroup)
@@ -204,11 +205,7 @@ def list_(app: App) -> None:
 
     Example: ioctl account list
     """
-    with wrapped(GoCode.KEYSTORE):
-        accounts = app.wallet.keystore.accounts()
-    rows = [{"address": a.address, "alias": app.wallet.alias_of(a.address)} for a in accounts]
-    text = "\n".join(f"{r['address']} - {r['alias']}" if r["alias"] else r["address"] for r in rows)
-    app.out.result(text, {"accounts": rows or None})
+    account_reports.list_accounts(app)
 
 
 @account.command()
@@ -283,10 +280,7 @@ def ethaddr(app: App, target: str) -> None:
 
     Example: ioctl account ethaddr io187wzp08vnhjjpkydnr97qlh8kh0dpkkytfam8j
     """
-    with wrapped(GoCode.ADDRESS):
-        io_address = app.wallet.resolve(target)
-        eth = _address.eth_checksum(_address.to_hash160(io_address))
-    app.out.result(f"{io_address} - {eth}", {"ioAddr": io_address, "ethAddr": eth})
+    account_reports.ethaddr(app, target)
 
 
 def _message_bytes(message: str) -> bytes:

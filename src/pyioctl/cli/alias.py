@@ -8,8 +8,8 @@ import click
 
 from .. import aliases as _aliases
 from ..address import is_valid
-from .cobra_style import IoctlGroup
-from .context import App, pass_app
+from .cobra_style import IoctlGroup, pass_app
+from .context import App
 from .output import CliError, GoCode, wrapped
 
 _FORMATS = click.Choice(["json", "yaml"])

@@ -10,6 +10,8 @@ from typing import Any
 
 import click
 
+from .context import App
+
 
 def _arg_bounds(command: click.Command) -> tuple[int, int | None]:
     low = 0
@@ -159,3 +161,6 @@ class IoctlGroup(click.Group):
 
 
 IoctlGroup.group_class = IoctlGroup
+
+# The per-invocation App that the root command put on the context.
+pass_app = click.make_pass_decorator(App)

@@ -28,7 +28,7 @@ def completion(shell: str) -> None:
     """
     from click.shell_completion import get_completion_class
 
-    from .main import cli
+    from .root import cli
 
     completer = get_completion_class(shell)
     if completer is None:  # pragma: no cover - click ships all three

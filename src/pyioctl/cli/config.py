@@ -6,8 +6,8 @@ import click
 
 from .. import gojson
 from ..errors import ConfigError
-from .cobra_style import IoctlGroup
-from .context import App, pass_app
+from .cobra_style import IoctlGroup, pass_app
+from .context import App
 from .output import CliError, GoCode, library_error
 
 # Go ioctl's order, shown in its "Valid arg(s)" message.

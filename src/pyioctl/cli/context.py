@@ -8,15 +8,14 @@ The config directory is opened (and created on first run, printing Go's
 from __future__ import annotations
 
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING
-
-import click
 
 from .output import GoCode, Output, wrapped
 from .prompt import Prompter
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ..config import ConfigFile
     from ..wallet import Wallet
 
@@ -58,27 +57,3 @@ class App:
 
     def ask_password(self, text: str) -> str:
         return self.prompt.secret(text)
-
-
-pass_app = click.make_pass_decorator(App)
-
-
-def complete_signer(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
-    """Shell completion for ``-s``: alias names, then the keystore's io addresses.
-
-    Read straight from config.default and the key file headers: nothing is created,
-    written, decrypted or printed, and any problem simply completes nothing.
-    """
-    from ..config import CONFIG_FILENAME, config_dir, parse
-    from ..errors import PyioctlError
-    from ..keystore import Keystore
-
-    try:
-        directory = config_dir()
-        config = parse((directory / CONFIG_FILENAME).read_text(encoding="utf-8"))
-        config.fill_in(str(directory))
-        names = sorted(config.aliases)
-        names += [account.address for account in Keystore(config.wallet).accounts()]
-    except (OSError, UnicodeDecodeError, PyioctlError):
-        return []
-    return [name for name in names if name.startswith(incomplete)]

@@ -15,8 +15,8 @@ from pathlib import Path
 import click
 
 from ..errors import HDWalletError
-from .cobra_style import IoctlGroup
-from .context import App, pass_app
+from .cobra_style import IoctlGroup, pass_app
+from .context import App
 from .output import GO_MESSAGES, CliError, GoCode, library_error, wrapped
 
 ALREADY_CREATED = "already created hdwallet, if you forgot password\uff0cuse delete/import command."

@@ -1,95 +1,20 @@
-"""``ioctl``: the root command group, global flags, and the one place errors become exit codes.
+"""``ioctl``'s entry point: global flags, the choice of fast path or click tree, and the one
+place errors become exit codes.
 
-Subcommand groups are imported only when invoked, so each command pays only for what it
-uses (``ioctl account list`` never imports scrypt, AES or a web server).
+The hot read-only commands run without importing click (cli/fastpath.py); everything else,
+and any command line the fast path is not sure of, goes to the click tree (cli/root.py).
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import os
 import sys
 from typing import Any
 
-import click
-
 from ..errors import PyioctlError
-from .cobra_style import IoctlCommand, IoctlGroup
-from .context import App
-from .output import EXIT_ERROR, EXIT_INTERRUPTED, CliError, GoCode, Output
-
-_SUBGROUPS = {
-    "account": ("pyioctl.cli.account", "account", "Manage accounts"),
-    "alias": ("pyioctl.cli.alias", "alias", "Manage aliases of account addresses"),
-    "completion": (
-        "pyioctl.cli.completion",
-        "completion",
-        "Print a bash, zsh or fish completion script",
-    ),
-    "config": ("pyioctl.cli.config", "config", "Get, set, or reset configuration for ioctl"),
-    "hdwallet": ("pyioctl.cli.hdwallet", "hdwallet", "Manage hdwallets"),
-    "jwt": ("pyioctl.cli.jwt", "jwt", "Sign, verify, decode and serve JWT access tokens"),
-    "version": ("pyioctl.cli.main", "version", "Print the version (as ioctl --version)"),
-}
-
-
-class RootGroup(IoctlGroup):
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(_SUBGROUPS)
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        spec = _SUBGROUPS.get(name)
-        if spec is None:
-            return None
-        module_name, attr, _ = spec
-        command: click.Command = getattr(importlib.import_module(module_name), attr)
-        return command
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        # Describe groups without importing them: help stays fast.
-        rows = [(name, spec[2]) for name, spec in sorted(_SUBGROUPS.items())]
-        with formatter.section("Commands"):
-            formatter.write_dl(rows)
-
-
-@click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "-o",
-    "--output-format",
-    default="",
-    metavar="FORMAT",
-    help="Output as ioctl's JSON envelope (any non-empty value, e.g. json).",
-)
-@click.option(
-    "--non-interactive/--interactive",
-    default=None,
-    help="Fail instead of asking for confirmation (default when stdin is not a terminal).",
-)
-@click.option("-q", "--quiet", is_flag=True, help="Accepted for compatibility; no effect here.")
-@click.version_option(package_name="pyioctl", prog_name="ioctl (pyioctl)")
-@click.pass_context
-def cli(ctx: click.Context, output_format: str, non_interactive: bool | None, quiet: bool) -> None:
-    """Command-line interface for IoTeX accounts, aliases, config and JWT access tokens.
-
-    Works on the same ~/.config/ioctl/default wallet as Go ioctl. Network commands
-    (balance, nonce, actions, info) are not part of this tool.
-    """
-    ctx.obj = App(json_mode=bool(output_format), non_interactive=non_interactive)
-
-
-@click.command(cls=IoctlCommand)
-@click.pass_context
-def version(ctx: click.Context) -> None:
-    """Print the version, exactly as ``ioctl --version`` does.
-
-    Example: ioctl version
-    """
-    # The --version option's own callback: one text for both spellings.
-    option = next(p for p in cli.params if p.name == "version")
-    assert option.callback is not None
-    option.callback(ctx, option, True)
-
+from . import fastpath
+from .output import EXIT_ERROR, EXIT_INTERRUPTED, CliError, Output
 
 _VALUE_FLAGS = ("-o", "--output-format")
 _BOOL_FLAGS = ("--non-interactive", "--interactive", "-q", "--quiet")
@@ -146,25 +71,18 @@ def _echo_raw_bytes() -> None:
             stream.reconfigure(errors="surrogateescape")  # type: ignore[union-attr]
 
 
-def main(argv: list[str] | None = None) -> Any:
+def main(argv: list[str] | None = None, *, fast: bool = True) -> Any:
+    """Run one command line; ``fast=False`` sends every line through click (tests compare)."""
     _echo_raw_bytes()
     args = hoist_global_flags(sys.argv[1:] if argv is None else argv)
     out = Output(json_mode=_json_requested(args))
     try:
-        status = cli.main(args=args, prog_name="ioctl", standalone_mode=False)
+        status = _dispatch(args, fast)
     except CliError as exc:
         out.fail(exc)
     except PyioctlError as exc:
         out.fail(CliError(str(exc)))
-    except click.exceptions.NoArgsIsHelpError as exc:
-        # A bare group (`ioctl`, `ioctl account`) shows its help, as cobra does.
-        click.echo(exc.ctx.get_help() if exc.ctx else "")
-        return 0
-    except click.UsageError as exc:
-        out.fail(CliError(exc.format_message(), GoCode.FLAG, usage=True))
-    except click.ClickException as exc:
-        out.fail(CliError(exc.format_message()))
-    except (click.Abort, KeyboardInterrupt):
+    except KeyboardInterrupt:
         sys.stderr.write("\n")
         raise SystemExit(EXIT_INTERRUPTED) from None
     except OSError as exc:
@@ -178,7 +96,16 @@ def main(argv: list[str] | None = None) -> Any:
     return status if isinstance(status, int) else 0
 
 
-__all__ = ["EXIT_ERROR", "cli", "main"]
+def _dispatch(args: list[str], fast: bool) -> Any:
+    command = fastpath.parse(args) if fast else None
+    if command is not None:
+        return command()
+    from .root import run
+
+    return run(args)
+
+
+__all__ = ["EXIT_ERROR", "main"]
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -97,13 +97,11 @@ class Prompter:
 _MAX_STDIN_TOKEN = 4 * 8192  # four times jwt's DEFAULT_MAX_TOKEN_SIZE
 
 
-def read_token(token: str | None) -> str:
+def read_token(token: str | None, command_path: str) -> str:
     """A token from the argument, or from stdin when it is absent or ``-`` (a pipe only)."""
     if token is None and stdin_is_terminal():
         # Reading a terminal would wait silently for input nobody knows to type.
-        import click  # only on this error path
-
-        path = click.get_current_context().command_path
+        path = command_path
         raise CliError(
             "no token given",
             GoCode.INPUT,

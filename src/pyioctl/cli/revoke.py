@@ -6,8 +6,8 @@ import re
 
 import click
 
-from .cobra_style import IoctlCommand
-from .context import App, pass_app
+from .cobra_style import IoctlCommand, pass_app
+from .context import App
 from .output import CliError, GoCode, wrapped
 from .serve import policy_option
 
@@ -66,7 +66,7 @@ def revoke(app: App, token: str | None, digest: str | None, policy_path: str, sh
         from .. import jwt as _jwt
         from .prompt import read_token
 
-        text = read_token(token)
+        text = read_token(token, "ioctl jwt revoke")
         with wrapped(GoCode.VALIDATION, "malformed token"):
             _jwt.decode(text)  # a typo would revoke nothing
         digest = token_digest(text)

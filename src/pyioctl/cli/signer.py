@@ -1,11 +1,16 @@
-"""Unlocking a signer for a command: the wallet's signer routine with the CLI's prompt."""
+"""Signers for commands: unlocking one with the CLI's prompt, and completing ``-s`` names."""
 
 from __future__ import annotations
 
-from ..errors import DerivationPathError, HDWalletError
+from typing import TYPE_CHECKING
+
+from ..errors import DerivationPathError, HDWalletError, PyioctlError
 from ..keys import PrivateKey
 from .context import App
 from .output import CliError, GoCode, go_message
+
+if TYPE_CHECKING:
+    import click
 
 DECRYPTING = "Decrypting key…"
 
@@ -36,3 +41,23 @@ def unlock_signer(app: App, signer: str, password: str | None) -> PrivateKey:
                 else "failed to derive key from HDWallet"
             )
             raise CliError(f"{context}: {go_message(exc)}", GoCode.INPUT) from None
+
+
+def complete_signer(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion for ``-s``: alias names, then the keystore's io addresses.
+
+    Read straight from config.default and the key file headers: nothing is created,
+    written, decrypted or printed, and any problem simply completes nothing.
+    """
+    from ..config import CONFIG_FILENAME, config_dir, parse
+    from ..keystore import Keystore
+
+    try:
+        directory = config_dir()
+        config = parse((directory / CONFIG_FILENAME).read_text(encoding="utf-8"))
+        config.fill_in(str(directory))
+        names = sorted(config.aliases)
+        names += [account.address for account in Keystore(config.wallet).accounts()]
+    except (OSError, UnicodeDecodeError, PyioctlError):
+        return []
+    return [name for name in names if name.startswith(incomplete)]
