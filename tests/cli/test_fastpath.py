@@ -218,3 +218,11 @@ def test_hot_commands_run_without_click(
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-1] == f"CLICK:{click_loaded}", proc.stdout
+
+
+def test_a_completion_request_is_answered_by_click_whatever_the_arguments(ioctl) -> None:
+    # A shell's completion hook sets the variable; click answers before any command runs.
+    env = {"_IOCTL_COMPLETE": "bash_complete", "COMP_WORDS": "ioctl jwt ver", "COMP_CWORD": "2"}
+    rc, out, err = ioctl("jwt", "decode", TOKEN, env=env)
+    assert rc == 0, err
+    assert out.split() == ["plain,verify"]

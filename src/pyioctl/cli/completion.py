@@ -10,8 +10,8 @@ from __future__ import annotations
 import click
 
 from .cobra_style import IoctlCommand
+from .fastpath import COMPLETE_VAR
 
-_COMPLETE_VAR = "_IOCTL_COMPLETE"
 _SHELLS = ("bash", "zsh", "fish")
 
 
@@ -33,5 +33,5 @@ def completion(shell: str) -> None:
     completer = get_completion_class(shell)
     if completer is None:  # pragma: no cover - click ships all three
         raise click.UsageError(f"unsupported shell {shell}")
-    script = completer(cli, {}, "ioctl", _COMPLETE_VAR).source()
+    script = completer(cli, {}, "ioctl", COMPLETE_VAR).source()
     click.echo(script.rstrip("\n"))

@@ -14,6 +14,7 @@ checks the option table below against the click commands.
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,10 @@ def _int(text: str) -> int:
     if not (text.isascii() and text.isdigit()):
         raise ValueError(text)
     return int(text)
+
+
+# Set, click answers a shell's completion request instead of running the command line.
+COMPLETE_VAR = "_IOCTL_COMPLETE"
 
 
 def _duration(text: str) -> int:
@@ -79,6 +84,8 @@ COMMANDS = {
 
 def parse(args: list[str]) -> Callable[[], Any] | None:
     """The hot command that hoisted ``args`` name, ready to run; ``None`` for click to take."""
+    if COMPLETE_VAR in os.environ:
+        return None
     json_mode, non_interactive = False, None
     i = 0
     while i < len(args) and args[i].startswith("-"):
