@@ -2,15 +2,13 @@
 the ``hdw::`` signer names of the keys derived from it.
 
 The phrase's rules are ``bip39``'s and the derivation ``bip32``'s; this module holds the
-file format. pycryptodome is imported only to encrypt or decrypt: parsing an ``hdw::``
-signer must not slow down CLI start-up.
+file format. pycryptodome, hashlib and hmac are imported only to encrypt or decrypt:
+recognising an ``hdw::`` signer must not slow down CLI start-up.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
 import os
 from pathlib import Path
 from typing import Protocol
@@ -48,10 +46,16 @@ class _StreamCipher(Protocol):  # pycryptodome's own cipher class is private
     def decrypt(self, ciphertext: bytes) -> bytes: ...
 
 
+def _sha256(data: bytes) -> bytes:
+    import hashlib
+
+    return hashlib.sha256(data).digest()
+
+
 def _cfb(password: str, iv: bytes) -> _StreamCipher:
     from Crypto.Cipher import AES
 
-    key = hashlib.sha256(go_bytes(password)).digest()
+    key = _sha256(go_bytes(password))
     # Go's cipher.NewCFBEncrypter feeds back whole blocks; pycryptodome defaults to 8 bits.
     return AES.new(key, AES.MODE_CFB, iv=iv, segment_size=128)
 
@@ -64,7 +68,7 @@ def encrypt_mnemonic(mnemonic: str, password: str, *, iv: bytes | None = None) -
     if len(iv) != _IV_SIZE:
         raise ValueError(f"iv must be {_IV_SIZE} bytes")
     plain = go_bytes(mnemonic)
-    return iv + _cfb(password, iv).encrypt(plain + hashlib.sha256(plain).digest())
+    return iv + _cfb(password, iv).encrypt(plain + _sha256(plain))
 
 
 def decrypt_mnemonic(blob: bytes, password: str) -> str:
@@ -80,7 +84,9 @@ def decrypt_mnemonic(blob: bytes, password: str) -> str:
         raise HDWalletCorruptError("incorrect data")
     text, digest = plain[:-_DIGEST_SIZE], plain[-_DIGEST_SIZE:]
     # A stream cipher cannot tell a wrong key from a damaged file: both fail this check.
-    if not hmac.compare_digest(hashlib.sha256(text).digest(), digest):
+    import hmac
+
+    if not hmac.compare_digest(_sha256(text), digest):
         raise HDWalletPasswordError("password error")
     # Bytes that are not UTF-8 cannot form a valid phrase anyway; keep them printable.
     return text.decode("utf-8", "replace")
