@@ -20,16 +20,15 @@ from typing import Any
 
 from .context import App
 
+# Set, click answers a shell's completion request instead of running the command line.
+COMPLETE_VAR = "_IOCTL_COMPLETE"
+
 
 def _int(text: str) -> int:
     # click's INT takes what int() takes (" 7", "7_0", "٧"); only plain digits are certain.
     if not (text.isascii() and text.isdigit()):
         raise ValueError(text)
     return int(text)
-
-
-# Set, click answers a shell's completion request instead of running the command line.
-COMPLETE_VAR = "_IOCTL_COMPLETE"
 
 
 def _duration(text: str) -> int:
