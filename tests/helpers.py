@@ -85,9 +85,20 @@ class IoctlRunner:
         env: dict[str, str | None] | None = None,
         cwd: Path | None = None,
     ) -> Result:
+        return self.run([self.executable, *args], input=input, env=env, cwd=cwd)
+
+    def run(
+        self,
+        argv: list[str],
+        *,
+        input: str | bytes | None = None,
+        env: dict[str, str | None] | None = None,
+        cwd: Path | None = None,
+    ) -> Result:
+        """Any command (a shell line, a Python probe) in the environment ``ioctl`` gets."""
         data = input.encode() if isinstance(input, str) else input
         proc = subprocess.run(
-            [self.executable, *args],
+            argv,
             input=data if data is not None else b"",
             capture_output=True,
             env=self.environment(env),
@@ -100,6 +111,32 @@ class IoctlRunner:
             proc.stdout.decode("utf-8", "surrogateescape"),
             proc.stderr.decode("utf-8", "surrogateescape"),
         )
+
+
+# Runs ``ioctl ARGS...`` in-process and prints which of the modules WATCHED it imported.
+_IMPORT_PROBE = """
+import sys
+from pyioctl.cli.main import main
+watched = sys.argv[1].split(",")
+sys.argv = ["ioctl", *sys.argv[2:]]
+try:
+    main()
+except SystemExit as exc:
+    assert not exc.code, exc.code
+print("IMPORTED:" + ",".join(m for m in watched if m in sys.modules))
+"""
+
+
+def imported(
+    ioctl: IoctlRunner, args: list[str], watched: tuple[str, ...], input: str | None = None
+) -> list[str]:
+    """Those of ``watched`` that ``ioctl args`` imports (start-up time: heavy imports only
+    in the commands that need them). The command must succeed."""
+    result = ioctl.run([sys.executable, "-c", _IMPORT_PROBE, ",".join(watched), *args], input=input)
+    assert result.rc == 0, (args, result.stderr)
+    last = result.stdout.splitlines()[-1]
+    assert last.startswith("IMPORTED:"), (args, result.stdout)
+    return [m for m in last.removeprefix("IMPORTED:").split(",") if m]
 
 
 def check_error(result: Result, message: str | None = None, *, startswith: str | None = None):
