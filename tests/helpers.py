@@ -15,7 +15,8 @@ import shutil
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -137,6 +138,16 @@ def imported(
     last = result.stdout.splitlines()[-1]
     assert last.startswith("IMPORTED:"), (args, result.stdout)
     return [m for m in last.removeprefix("IMPORTED:").split(",") if m]
+
+
+def eventually(check: Callable[[], bool], timeout: float = 5.0) -> bool:
+    """Whether ``check()`` comes true within ``timeout`` seconds (polled)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def check_error(result: Result, message: str | None = None, *, startswith: str | None = None):
