@@ -309,18 +309,28 @@ def signed_claims(key: Any, **claims: Any) -> str:
     return signing_input + "." + b64(key.sign(signing_input.encode()))
 
 
-def respond(app: Any, headers: list[tuple[str, str]], path: str = "/auth") -> dict:
-    """One request through an ASGI app; returns its http.response.start message."""
+_EMPTY_BODY = {"type": "http.request", "body": b"", "more_body": False}
+
+
+def asgi_messages(app: Any, scope: dict, incoming: dict = _EMPTY_BODY) -> list[dict]:
+    """Everything an ASGI ``app`` sends for ``scope``; it receives ``incoming`` (by default
+    an empty request body)."""
     import asyncio
 
     sent: list[dict] = []
 
     async def receive() -> dict:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        return incoming
 
     async def send(message: dict) -> None:
         sent.append(message)
 
+    asyncio.run(app(scope, receive, send))
+    return sent
+
+
+def respond(app: Any, headers: list[tuple[str, str]], path: str = "/auth") -> dict:
+    """One GET through an ASGI app; returns its http.response.start message."""
     scope = {
         "type": "http",
         "method": "GET",
@@ -329,5 +339,4 @@ def respond(app: Any, headers: list[tuple[str, str]], path: str = "/auth") -> di
         "query_string": b"",
         "headers": [(k.lower().encode(), v.encode("latin-1")) for k, v in headers],
     }
-    asyncio.run(app(scope, receive, send))
-    return sent[0]
+    return asgi_messages(app, scope)[0]
