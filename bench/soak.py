@@ -43,7 +43,10 @@ from pathlib import Path
 
 from pyioctl import jwt
 from pyioctl.keys import PrivateKey
-from pyioctl.policy.decision import twin_token
+
+# tests/processes.py, shared with the tests of the served process (neither is a package).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from processes import children, rss_mib, stop_process
 
 SHORT_SECONDS = 15.0
 HEADER_TIMEOUT = 4.0  # --timeout-headers of the service under test
@@ -191,7 +194,7 @@ class Tokens:
         for i in range(3):
             token = jwt.sign(issuer, sub="api", scope="Read", exp=now + 6000 + i)
             sig = token.rpartition(".")[2]
-            self.revocable.append(Revocable(token, twin_token(token, unb64(sig))))
+            self.revocable.append(Revocable(token, jwt.twin_token(token, unb64(sig))))
 
     @staticmethod
     def _tamper(token: str, i: int) -> tuple[str, frozenset[str]]:
@@ -450,29 +453,6 @@ def slow_client(
         tally.record(slow, status, problem, transition)
 
 
-def children(pid: int) -> set[int]:
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.add(int(entry.name))
-    return found
-
-
-def rss_mib(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
-
-
 def start_service(
     ioctl: Path, policy: Path, workers: int, log: Path
 ) -> tuple[subprocess.Popen[bytes], tuple[str, int]]:
@@ -599,12 +579,7 @@ def main() -> int:
             lost_workers = sorted(set(workers) - children(process.pid))
         finally:
             stop.set()
-            process.terminate()
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process, timeout=15)
 
     total = sum(tally.sent.values())
     fivexx = sum(n for status, n in tally.statuses.items() if status >= 500)

@@ -15,7 +15,8 @@ import shutil
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -85,9 +86,20 @@ class IoctlRunner:
         env: dict[str, str | None] | None = None,
         cwd: Path | None = None,
     ) -> Result:
+        return self.run([self.executable, *args], input=input, env=env, cwd=cwd)
+
+    def run(
+        self,
+        argv: list[str],
+        *,
+        input: str | bytes | None = None,
+        env: dict[str, str | None] | None = None,
+        cwd: Path | None = None,
+    ) -> Result:
+        """Any command (a shell line, a Python probe) in the environment ``ioctl`` gets."""
         data = input.encode() if isinstance(input, str) else input
         proc = subprocess.run(
-            [self.executable, *args],
+            argv,
             input=data if data is not None else b"",
             capture_output=True,
             env=self.environment(env),
@@ -100,6 +112,42 @@ class IoctlRunner:
             proc.stdout.decode("utf-8", "surrogateescape"),
             proc.stderr.decode("utf-8", "surrogateescape"),
         )
+
+
+# Runs ``ioctl ARGS...`` in-process and prints which of the modules WATCHED it imported.
+_IMPORT_PROBE = """
+import sys
+from pyioctl.cli.main import main
+watched = sys.argv[1].split(",")
+sys.argv = ["ioctl", *sys.argv[2:]]
+try:
+    main()
+except SystemExit as exc:
+    assert not exc.code, exc.code
+print("IMPORTED:" + ",".join(m for m in watched if m in sys.modules))
+"""
+
+
+def imported(
+    ioctl: IoctlRunner, args: list[str], watched: tuple[str, ...], input: str | None = None
+) -> list[str]:
+    """Those of ``watched`` that ``ioctl args`` imports (start-up time: heavy imports only
+    in the commands that need them). The command must succeed."""
+    result = ioctl.run([sys.executable, "-c", _IMPORT_PROBE, ",".join(watched), *args], input=input)
+    assert result.rc == 0, (args, result.stderr)
+    last = result.stdout.splitlines()[-1]
+    assert last.startswith("IMPORTED:"), (args, result.stdout)
+    return [m for m in last.removeprefix("IMPORTED:").split(",") if m]
+
+
+def eventually(check: Callable[[], bool], timeout: float = 5.0) -> bool:
+    """Whether ``check()`` comes true within ``timeout`` seconds (polled)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def check_error(result: Result, message: str | None = None, *, startswith: str | None = None):
@@ -261,18 +309,28 @@ def signed_claims(key: Any, **claims: Any) -> str:
     return signing_input + "." + b64(key.sign(signing_input.encode()))
 
 
-def respond(app: Any, headers: list[tuple[str, str]], path: str = "/auth") -> dict:
-    """One request through an ASGI app; returns its http.response.start message."""
+_EMPTY_BODY = {"type": "http.request", "body": b"", "more_body": False}
+
+
+def asgi_messages(app: Any, scope: dict, incoming: dict = _EMPTY_BODY) -> list[dict]:
+    """Everything an ASGI ``app`` sends for ``scope``; it receives ``incoming`` (by default
+    an empty request body)."""
     import asyncio
 
     sent: list[dict] = []
 
     async def receive() -> dict:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        return incoming
 
     async def send(message: dict) -> None:
         sent.append(message)
 
+    asyncio.run(app(scope, receive, send))
+    return sent
+
+
+def respond(app: Any, headers: list[tuple[str, str]], path: str = "/auth") -> dict:
+    """One GET through an ASGI app; returns its http.response.start message."""
     scope = {
         "type": "http",
         "method": "GET",
@@ -281,5 +339,4 @@ def respond(app: Any, headers: list[tuple[str, str]], path: str = "/auth") -> di
         "query_string": b"",
         "headers": [(k.lower().encode(), v.encode("latin-1")) for k, v in headers],
     }
-    asyncio.run(app(scope, receive, send))
-    return sent[0]
+    return asgi_messages(app, scope)[0]

@@ -243,22 +243,20 @@ def test_import_key_existing_alias(ioctl, light_account, unchanged) -> None:
     check()
 
 
-def test_import_key_mismatched_passwords(ioctl, wallet, unchanged) -> None:
+@pytest.mark.parametrize(
+    ("stdin", "message"),
+    [
+        (f"{VECTOR_KEY}\npw\npx\n", "password doesn't match"),
+        ("", "failed to read password from stdin: EOF"),
+        (f"{VECTOR_KEY}\npw\n", "failed to read password from stdin: EOF"),
+    ],
+    ids=["mismatched-passwords", "no-input", "no-repeated-password"],
+)
+def test_import_key_bad_stdin_writes_nothing(
+    ioctl, wallet, unchanged, stdin: str, message: str
+) -> None:
     check = unchanged()
-    check_error(
-        ioctl("account", "import", "key", "k", input=f"{VECTOR_KEY}\npw\npx\n"),
-        "password doesn't match",
-    )
-    check()
-
-
-def test_import_key_missing_input(ioctl, wallet, unchanged) -> None:
-    check = unchanged()
-    check_error(ioctl("account", "import", "key", "k"), "failed to read password from stdin: EOF")
-    check_error(
-        ioctl("account", "import", "key", "k", input=f"{VECTOR_KEY}\npw\n"),
-        "failed to read password from stdin: EOF",
-    )
+    check_error(ioctl("account", "import", "key", "k", input=stdin), message)
     check()
 
 

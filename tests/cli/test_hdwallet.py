@@ -182,18 +182,20 @@ def test_create_export_derive_delete(hd: HD) -> None:
     assert hd.files() == ["config.default"]
 
 
-def test_create_password_mismatch_writes_nothing(hd: HD, unchanged: Unchanged) -> None:
+@pytest.mark.parametrize(
+    ("stdin", "message"),
+    [
+        ("one\ntwo\n", "password doesn't match"),
+        ("", "failed to get password: failed to read password from stdin: EOF"),
+    ],
+    ids=["password-mismatch", "no-input"],
+)
+def test_create_refused_writes_nothing(
+    hd: HD, unchanged: Unchanged, stdin: str, message: str
+) -> None:
     check = unchanged()
-    result = hd.run("hdwallet", "create", input="one\ntwo\n")
-    assert_fails(result, "password doesn't match")
-    assert not hd.hdwallet.exists()
-    check()
-
-
-def test_create_without_input_writes_nothing(hd: HD, unchanged: Unchanged) -> None:
-    check = unchanged()
-    result = hd.run("hdwallet", "create", input="")
-    assert_fails(result, "failed to get password: failed to read password from stdin: EOF")
+    result = hd.run("hdwallet", "create", input=stdin)
+    assert_fails(result, message)
     assert not hd.hdwallet.exists()
     check()
 

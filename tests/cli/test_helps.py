@@ -159,16 +159,9 @@ def test_token_only_in_a_shell_substitution(ioctl, light_account) -> None:
         pytest.skip("no sh")
     script = f'T=$("{ioctl.executable}" jwt sign -s k1 -P pw --token-only --expires-in 5m)'
     script += ' && "$0" jwt verify "$T" --issuer k1 --sub ""'
-    proc = subprocess.run(
-        ["sh", "-c", script, ioctl.executable],
-        capture_output=True,
-        text=True,
-        env=ioctl.environment(),
-        timeout=60,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith("Token is valid.")
+    result = ioctl.run(["sh", "-c", script, ioctl.executable])
+    assert result.rc == 0, result.stderr
+    assert result.stdout.startswith("Token is valid.")
 
 
 # ------------------------------------------------------------------- decrypting progress

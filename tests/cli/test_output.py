@@ -4,15 +4,13 @@ help texts, and what a command imports."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import click
 import pytest
 from click.testing import CliRunner
 
-from helpers import VECTOR_ETH, VECTOR_IO, VECTOR_KEY, check_error, envelopes
+from helpers import VECTOR_ETH, VECTOR_IO, VECTOR_KEY, check_error, envelopes, imported
 from pyioctl import jwt as pjwt
 from pyioctl.cli.root import cli
 from pyioctl.keys import PrivateKey
@@ -181,18 +179,13 @@ def test_account_help_says_network_commands_are_out_of_scope(ioctl, home: Path) 
 
 # ----------------------------------------------------------------- what gets imported
 
-_PROBE = """
-import sys
-from pyioctl.cli.main import main
-sys.argv = ["ioctl", *sys.argv[1:]]
-try:
-    main()
-except SystemExit as exc:
-    assert not exc.code, exc.code
-heavy = [m for m in ("Crypto.Protocol.KDF", "Crypto.Cipher.AES", "click.shell_completion",
-                     "pyioctl.cli.completion") if m in sys.modules]
-print("HEAVY:" + ",".join(heavy))
-"""
+# Modules only the commands that decrypt a key or write a completion script may import.
+_HEAVY = (
+    "Crypto.Protocol.KDF",
+    "Crypto.Cipher.AES",
+    "click.shell_completion",
+    "pyioctl.cli.completion",
+)
 _TOKEN = pjwt.sign(PrivateKey.from_hex(VECTOR_KEY), sub="s", iat=1_700_000_000)
 
 
@@ -212,41 +205,21 @@ _TOKEN = pjwt.sign(PrivateKey.from_hex(VECTOR_KEY), sub="s", iat=1_700_000_000)
 def test_commands_that_decrypt_nothing_import_no_scrypt_or_aes(
     ioctl, light_account, args: list[str]
 ) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-c", _PROBE, *args],
-        capture_output=True,
-        text=True,
-        env=ioctl.environment(),
-        timeout=60,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines()[-1] == "HEAVY:", proc.stdout
+    assert imported(ioctl, args, _HEAVY) == []
 
 
-def test_the_probe_does_see_scrypt_when_a_key_is_decrypted(ioctl, light_account) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-c", _PROBE, "account", "export", "k1"],
-        input="pw\n",
-        capture_output=True,
-        text=True,
-        env=ioctl.environment(),
-        timeout=60,
-        check=False,
-    )
-    assert "Crypto.Protocol.KDF" in proc.stdout.splitlines()[-1]
-
-
-def test_the_probe_does_see_completion_when_a_script_is_made(ioctl) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-c", _PROBE, "completion", "bash"],
-        capture_output=True,
-        text=True,
-        env=ioctl.environment(),
-        timeout=60,
-        check=False,
-    )
-    assert "click.shell_completion" in proc.stdout.splitlines()[-1]
+@pytest.mark.parametrize(
+    ("args", "input", "module"),
+    [
+        (["account", "export", "k1"], "pw\n", "Crypto.Protocol.KDF"),  # a key is decrypted
+        (["completion", "bash"], None, "click.shell_completion"),  # a script is made
+    ],
+    ids=["scrypt", "completion"],
+)
+def test_the_probe_does_see_the_heavy_import_a_command_needs(
+    ioctl, light_account, args: list[str], input: str | None, module: str
+) -> None:
+    assert module in imported(ioctl, args, _HEAVY, input=input)
 
 
 @pytest.mark.parametrize("group", [[], ["account"], ["jwt"], ["hdwallet"]])

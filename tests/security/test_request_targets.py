@@ -11,7 +11,6 @@ time linear in its size.
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import os
 import time
@@ -27,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route as StarletteRoute
 
+from helpers import asgi_messages, respond
 from pyioctl import jwt
 from pyioctl.keys import PrivateKey
 from pyioctl.policy import Policy, Route, canonical_path
@@ -103,15 +103,7 @@ def starlette_handler(raw_path: str) -> str | None:
         "scheme": "http", "path": unquote(raw_path), "raw_path": raw_path.encode("latin-1"),
         "query_string": b"", "root_path": "", "headers": [], "server": ("127.0.0.1", 80),
     }  # fmt: skip
-    sent: list[dict] = []
-
-    async def receive() -> dict:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict) -> None:
-        sent.append(message)
-
-    asyncio.run(STARLETTE(scope, receive, send))
+    sent = asgi_messages(STARLETTE, scope)
     if sent[0]["status"] != 200:
         return None  # redirect or not found: no handler ran
     return b"".join(m.get("body", b"") for m in sent[1:]).decode()
@@ -177,21 +169,10 @@ def service() -> Iterator[VerifierApp]:
 
 
 def ask(app: VerifierApp, uri: bytes, token: str | None) -> int:
-    headers = [(b"x-original-uri", uri), (b"x-original-method", b"GET")]
+    headers = [("X-Original-URI", uri.decode("latin-1")), ("X-Original-Method", "GET")]
     if token is not None:
-        headers.append((b"authorization", f"Bearer {token}".encode()))
-    scope = {"type": "http", "method": "GET", "path": "/auth", "raw_path": b"/auth",
-             "query_string": b"", "headers": headers}  # fmt: skip
-    sent: list[dict] = []
-
-    async def receive() -> dict:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict) -> None:
-        sent.append(message)
-
-    asyncio.run(app(scope, receive, send))
-    return sent[0]["status"]
+        headers.append(("Authorization", f"Bearer {token}"))
+    return respond(app, headers)["status"]
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from helpers import NGINX_MISSING
+from processes import stop_process
 from pyioctl import jwt
 from pyioctl.keys import PrivateKey
 
@@ -133,12 +134,7 @@ def run_service(
                 time.sleep(0.02)
             yield service
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 @pytest.fixture(scope="module")

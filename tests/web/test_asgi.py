@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,6 +16,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.testclient import TestClient, WebSocketDenialResponse
 from starlette.websockets import WebSocket
 
+from helpers import asgi_messages
 from pyioctl.jwt import VerifiedToken
 from pyioctl.keys import PrivateKey
 from pyioctl.policy import load_policy
@@ -73,19 +73,10 @@ def test_starlette_websocket(starlette_client: TestClient, sign) -> None:
 
 def run_websocket(policy_file: Path, first: dict, extensions: dict | None) -> list[dict]:
     """Drive the middleware by hand, as a server without the HTTP-response extension."""
-    sent: list[dict] = []
-
-    async def receive() -> dict:
-        return first
-
-    async def send(message: dict) -> None:
-        sent.append(message)
-
-    scope = {"type": "websocket", "path": "/weather/ws", "headers": []}
+    scope: dict = {"type": "websocket", "path": "/weather/ws", "headers": []}
     if extensions is not None:
         scope["extensions"] = extensions
-    asyncio.run(PolicyMiddleware(echo, policy_file)(scope, receive, send))
-    return sent
+    return asgi_messages(PolicyMiddleware(echo, policy_file), scope, first)
 
 
 def test_websocket_close_without_http_response_extension(policy_file: Path) -> None:

@@ -15,14 +15,12 @@ import httpx
 import pytest
 
 from .conftest import free_port, run_service
-from .examples import EXAMPLE_KEY, EXAMPLES, example_token
-from .proxies import proxy_policy, wait_port
+from .examples import EXAMPLE_KEY, example_token
+from .proxies import front_client, proxy_policy, published_site
 
 CADDY = shutil.which("caddy")
 pytestmark = pytest.mark.skipif(CADDY is None, reason="caddy not installed (apt-get install caddy)")
 
-# The addresses the published Caddyfile uses, replaced by free ports for the test.
-VERIFIER, BACKEND, FRONT = "127.0.0.1:8080", "127.0.0.1:9000", "127.0.0.1:8000"
 # No admin endpoint, no certificates: nothing listens but the site on 127.0.0.1.
 GLOBAL = "{\n\tadmin off\n\tauto_https off\n\tstorage file_system {storage}\n}\n\n"
 
@@ -54,14 +52,12 @@ def front(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     try:
         with run_service(proxy_policy(tmp), tmp) as verifier:
             front_port = free_port()
-            site = (EXAMPLES / "Caddyfile").read_text()
-            for published, actual in (
-                (VERIFIER, verifier.url.removeprefix("http://")),
-                (BACKEND, f"127.0.0.1:{upstream.server_port}"),
-                (FRONT, f"127.0.0.1:{front_port}"),
-            ):
-                assert published in site
-                site = site.replace(published, actual)
+            site = published_site(
+                "Caddyfile",
+                verifier.url,
+                f"127.0.0.1:{upstream.server_port}",
+                f"127.0.0.1:{front_port}",
+            )
             config = tmp / "Caddyfile"
             config.write_text(GLOBAL.replace("{storage}", str(tmp / "storage")) + site)
             home = {"HOME": str(tmp), "XDG_DATA_HOME": str(tmp), "XDG_CONFIG_HOME": str(tmp)}
@@ -71,13 +67,8 @@ def front(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
                     [CADDY, "run", "--config", str(config), "--adapter", "caddyfile"],
                     stdout=out, stderr=subprocess.STDOUT, env={"PATH": "/usr/bin:/bin", **home},
                 )  # fmt: skip
-            try:
-                wait_port(front_port, process, log, "caddy")
-                with httpx.Client(base_url=f"http://127.0.0.1:{front_port}", timeout=5) as client:
-                    yield client
-            finally:
-                process.terminate()
-                process.wait(10)
+            with front_client("caddy", process, front_port, log) as client:
+                yield client
     finally:
         upstream.shutdown()
 

@@ -9,7 +9,6 @@ import subprocess
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from helpers import IoctlRunner
@@ -17,7 +16,7 @@ from pyioctl.policy import token_digest
 
 from .conftest import NGINX, VENV_BIN, free_port, needs_nginx, run_service
 from .examples import EXAMPLE_KEY, EXAMPLES, example_token
-from .proxies import wait_port
+from .proxies import front_client
 from .redis_server import needs_redis, running_redis
 from .test_nginx import MAIN_CONF, USER
 from .test_revocation_redis import make_token
@@ -65,9 +64,7 @@ def test_three_replicas_and_redis_behind_nginx(tmp_path: Path) -> None:
                  "-g", "daemon off;"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
             )  # fmt: skip
-            try:
-                wait_port(front_port, nginx, log, "nginx")
-                front = httpx.Client(base_url=f"http://127.0.0.1:{front_port}", timeout=5)
+            with front_client("nginx", nginx, front_port, log) as front:
                 tok = example_token()
                 auth = {"Authorization": f"Bearer {tok}"}
                 for _ in range(9):
@@ -95,10 +92,6 @@ def test_three_replicas_and_redis_behind_nginx(tmp_path: Path) -> None:
                 assert front.post("/payments/1", headers=pay).status_code == 200
                 for _ in range(3):
                     assert front.post("/payments/1", headers=pay).status_code == 401
-                front.close()
-            finally:
-                nginx.terminate()
-                nginx.wait(10)
 
 
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze")

@@ -13,13 +13,11 @@ import httpx
 import pytest
 
 from .conftest import NGINX, free_port, needs_nginx, run_service
-from .examples import EXAMPLE_KEY, EXAMPLES, example_token
-from .proxies import proxy_policy, wait_port
+from .examples import EXAMPLE_KEY, example_token
+from .proxies import front_client, proxy_policy, published_site
 
 pytestmark = needs_nginx
 
-# The addresses the published config uses, replaced by free ports for the test.
-VERIFIER, BACKEND, FRONT = "127.0.0.1:8080", "127.0.0.1:9000", "127.0.0.1:8000"
 
 MAIN_CONF = """\
 {user}
@@ -58,14 +56,9 @@ def front(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     tmp = tmp_path_factory.mktemp("nginx")
     with run_service(proxy_policy(tmp), tmp) as verifier:
         backend, front_port = free_port(), free_port()
-        site = (EXAMPLES / "nginx.conf").read_text()
-        for published, actual in (
-            (VERIFIER, verifier.url.removeprefix("http://")),
-            (BACKEND, f"127.0.0.1:{backend}"),
-            (FRONT, f"127.0.0.1:{front_port}"),
-        ):
-            assert published in site
-            site = site.replace(published, actual)
+        site = published_site(
+            "nginx.conf", verifier.url, f"127.0.0.1:{backend}", f"127.0.0.1:{front_port}"
+        )
         (tmp / "site.conf").write_text(site)
         (tmp / "nginx.conf").write_text(
             MAIN_CONF.format(tmp=tmp, backend=f"127.0.0.1:{backend}", user=USER)
@@ -77,13 +70,8 @@ def front(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
-        try:
-            wait_port(front_port, process, log, "nginx")
-            with httpx.Client(base_url=f"http://127.0.0.1:{front_port}", timeout=5) as client:
-                yield client
-        finally:
-            process.terminate()
-            process.wait(10)
+        with front_client("nginx", process, front_port, log) as client:
+            yield client
 
 
 def test_allowed_request_reaches_the_api_with_identity(front: httpx.Client) -> None:

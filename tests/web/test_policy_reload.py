@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
+from helpers import eventually
 from pyioctl.keys import PrivateKey
 from pyioctl.policy import load_policy
 from pyioctl.web import asgi, wsgi
@@ -47,15 +48,6 @@ SERVERS = {"starlette": starlette_server, "flask": flask_server}
 def server(request: pytest.FixtureRequest, policy_file: Path) -> Iterator[str]:
     with SERVERS[request.param](policy_file) as port:
         yield f"http://127.0.0.1:{port}/weather/oslo"
-
-
-def eventually(check: Callable[[], bool], timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_a_changed_policy_applies_without_restart(

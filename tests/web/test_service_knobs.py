@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from processes import stop_process
 from pyioctl.keys import PrivateKey
 
 from .conftest import policy_text, run_service, serve_command
@@ -107,12 +108,7 @@ def started(args: list[str], env: dict[str, str], tmp_path: Path) -> Iterator[di
                 return
             time.sleep(0.05)
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 def self_signed(tmp_path: Path) -> tuple[Path, Path]:

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from processes import alive, children
 from pyioctl.keys import PrivateKey
 
 from .conftest import policy_text, run_service
@@ -36,28 +37,6 @@ def metric(text: str, name: str, labels: str = "") -> float:
         if labels in (match.group(1) or ""):
             total += float(match.group(2))
     return total
-
-
-def children(pid: int) -> set[int]:
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            # The command name (2nd field) may hold spaces; the ppid follows its ")".
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.add(int(entry.name))
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 BAD_POLICIES = {

@@ -18,6 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from helpers import eventually
+from processes import stop_process
+
 from .conftest import free_port
 from .examples import EXAMPLES
 
@@ -118,17 +121,16 @@ def test_quick_start_as_written(tmp_path: Path) -> None:
 
         # "Edits to policy.yaml apply to the running app within about a second."
         (work / "policy.yaml").write_text(policy.replace("subject: weather", "subject: other"))
-        assert _eventually(lambda: httpx.get(url, headers=auth).status_code == 403)
+        assert eventually(lambda: httpx.get(url, headers=auth).status_code == 403)
         # A broken file keeps the running policy.
         (work / "policy.yaml").write_text("issuers: [")
         time.sleep(1.5)
         assert httpx.get(url, headers=auth).status_code == 403
         (work / "policy.yaml").write_text(policy)
-        assert _eventually(lambda: httpx.get(url, headers=auth).status_code == 200)
+        assert eventually(lambda: httpx.get(url, headers=auth).status_code == 200)
     finally:
         if server is not None:
-            server.terminate()
-            server.wait(10)
+            stop_process(server)
 
 
 def _wait_for(port: int, server: subprocess.Popen[bytes]) -> None:
@@ -142,12 +144,3 @@ def _wait_for(port: int, server: subprocess.Popen[bytes]) -> None:
                 err = server.stderr.read().decode() if server.stderr else ""
                 raise AssertionError(f"uvicorn did not start: {err}") from None
             time.sleep(0.05)
-
-
-def _eventually(check, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
