@@ -4,7 +4,6 @@ click tree does, and runs without importing click."""
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import VECTOR_IO, VECTOR_KEY
+from helpers import VECTOR_IO, VECTOR_KEY, imported
 from pyioctl import jwt
 from pyioctl.cli import fastpath
 from pyioctl.cli.cobra_style import _arg_bounds
@@ -182,17 +181,6 @@ def test_the_fast_path_takes_the_plain_lines_it_is_for() -> None:
 
 # ------------------------------------------------------------ what gets imported
 
-_PROBE = """
-import sys
-from pyioctl.cli.main import main
-sys.argv = ["ioctl", *sys.argv[1:]]
-try:
-    main()
-except SystemExit as exc:
-    assert not exc.code, exc.code
-print("CLICK:" + str("click" in sys.modules))
-"""
-
 
 @pytest.mark.parametrize(
     ("args", "click_loaded"),
@@ -209,16 +197,7 @@ print("CLICK:" + str("click" in sys.modules))
 def test_hot_commands_run_without_click(
     ioctl, light_account, args: list[str], click_loaded: bool
 ) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-c", _PROBE, *args],
-        capture_output=True,
-        text=True,
-        env=ioctl.environment(),
-        timeout=60,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines()[-1] == f"CLICK:{click_loaded}", proc.stdout
+    assert imported(ioctl, args, ("click",)) == (["click"] if click_loaded else [])
 
 
 def test_a_completion_request_is_answered_by_click_whatever_the_arguments(ioctl) -> None:
