@@ -20,11 +20,10 @@ from ..jwt import (
     TokenError,
     VerifiedToken,
     audiences,
-    scope_rights,
     twin_token,
     verify,
 )
-from .decision import Decision, check_rights, token_digest
+from .decision import Decision, check_rights, rights, token_digest
 from .errors import PolicyError, PolicyWarning
 from .forwarding import ForwardHeaders
 from .memo import ENTRY_OVERHEAD, TOKEN_OVERHEAD, ByteMemo
@@ -52,21 +51,34 @@ MAX_MEMO_PATH = 512
 
 class _CacheEntry:
     __slots__ = (
-        "decisions", "digest", "digests", "not_after", "not_before", "scopes", "size", "token",
+        "_twin", "decisions", "digest", "not_after", "not_before", "raw", "scopes", "size",
+        "token",
     )  # fmt: skip
 
     def __init__(self, raw: str, token: VerifiedToken, digest: str, leeway: int) -> None:
         claims = token.claims
         self.decisions: dict[tuple[str, str], Decision] = {}
+        self.raw = raw
         self.token = token
         self.digest = digest
-        self.digests = (digest, token_digest(twin_token(raw, token.signature)))
-        self.scopes = scope_rights(token.scope)
+        self._twin: str | None = None
+        self.scopes = rights(token.scope)
         exp = claims.get("exp")
         self.not_after = exp + leeway if exp is not None else math.inf
-        starts = [v for v in (claims.get("iat"), claims.get("nbf")) if v is not None]
-        self.not_before = max(starts) - leeway if starts else -math.inf
+        iat, nbf = claims.get("iat"), claims.get("nbf")
+        start = nbf if iat is None else iat if nbf is None else max(iat, nbf)
+        self.not_before = start - leeway if start is not None else -math.inf
         self.size = TOKEN_OVERHEAD + 2 * len(raw)
+
+    @property
+    def digests(self) -> tuple[str, str]:
+        """The token's SHA-256 and that of its high-S twin, the names revocation knows it
+        by. The twin's costs a re-encode and a hash, so it is made only when a revocation
+        list has entries to compare it with, and then once."""
+        twin = self._twin
+        if twin is None:
+            twin = self._twin = token_digest(twin_token(self.raw, self.token.signature))
+        return (self.digest, twin)
 
     def remember(self, method: str, path: str, decision: Decision) -> int:
         """Keep the decision; the bytes it adds to the entry (0 when not kept)."""
@@ -187,6 +199,16 @@ class Policy:
     ) -> Decision:
         """Decide whether a request with bearer ``token`` (None when none was sent) may
         ``method`` the request target ``path``. The one place where that is decided."""
+        return self.decide(token, method, path, now)[0]
+
+    def decide(
+        self, token: str | None, method: str, path: str, now: int | None = None
+    ) -> tuple[Decision, _CacheEntry | None]:
+        """:meth:`authorize`, and the verified token's cache entry when the decision is one
+        the cache keeps: the same answer holds for the same ``(token, method, path)`` for
+        as long as :meth:`still_valid` says so of that entry (a caller may remember it that
+        long). None for everything else, which is decided afresh each time: failures,
+        revocations, one-time tokens, long paths, a full entry, caching turned off."""
         # Descriptions never echo the path or method: they reach response headers, and a
         # proxy refuses (with a 5xx) an auth answer whose headers outgrow its buffer.
         entry: _CacheEntry | None = None
@@ -199,42 +221,57 @@ class Policy:
                 # A token's answer for one (method, path) only changes with time (checked
                 # by _cached), revocation (checked here) or a new policy (a new cache).
                 known = entry.decisions.get((method, path))
-                if known is not None and not self.revoked.is_revoked(entry.digests, entry.token):
-                    return known
+                if known is not None and not self.revoked.is_revoked(entry):
+                    return known, entry
         canonical = canonical_path(path)
         if canonical is None:
-            return UNSAFE_PATH
+            return UNSAFE_PATH, None
         route = self.route_for(canonical)
         if route is None:
             if self.default_allow:
-                return Decision(True, 200, "default_allow")
-            return Decision(False, 403, "no_route", "no policy route allows this path")
+                return Decision(True, 200, "default_allow"), None
+            return Decision(False, 403, "no_route", "no policy route allows this path"), None
         required = route.scope_for(method)
         if required is None:
-            return Decision(False, 403, "method_not_allowed", "method not allowed on this path")
+            return (
+                Decision(False, 403, "method_not_allowed", "method not allowed on this path"),
+                None,
+            )
         if token is None or now is None:
-            return Decision(
-                False, 401, "missing_token", "a bearer token is required", scope=required
+            return (
+                Decision(False, 401, "missing_token", "a bearer token is required", scope=required),
+                None,
             )
         if entry is None:
             checked = self._verify(token, now)
             if isinstance(checked, Decision):
-                return checked
+                return checked, None
             entry = checked
         verified = entry.token
-        if self.revoked.is_revoked(entry.digests, verified):
-            return Decision(False, 401, "revoked", "token has been revoked", None, entry.digest)
+        if self.revoked.is_revoked(entry):
+            revoked = Decision(False, 401, "revoked", "token has been revoked", None, entry.digest)
+            return revoked, None
         decision = check_rights(verified, entry.digest, entry.scopes, route.subject, required)
         if route.one_time and decision.allowed:
             # Never remembered: once is once.
-            return self._use_once(verified, entry.digest, decision)
+            return self._use_once(verified, entry.digest, decision), None
         added = entry.remember(method, path, decision)
-        if added:
-            with self._lock:
-                if self._cache.get(token) is entry:  # else it was evicted meanwhile
-                    self._cache_used += added
-                    self._evict()
-        return decision
+        with self._lock:
+            cached = self._cache.get(token) is entry  # else evicted meanwhile, or never kept
+            if added and cached:
+                self._cache_used += added
+                self._evict()
+        if cached and entry.decisions.get((method, path)) is decision:
+            return decision, entry
+        return decision, None
+
+    def still_valid(self, entry: _CacheEntry, now: int) -> bool:
+        """Whether the decisions :meth:`decide` handed out with ``entry`` still stand at
+        ``now``: the token is inside its validity window and not revoked (the revocation
+        file and shared store are consulted as for any request). A new policy is a new
+        Policy object, so answers must also be dropped when the policy in force changes."""
+        self.revoked.refresh()
+        return entry.not_before <= now <= entry.not_after and not self.revoked.is_revoked(entry)
 
     def _use_once(self, verified: VerifiedToken, digest: str, allowed: Decision) -> Decision:
         jti = verified.claims.get("jti")
