@@ -12,6 +12,7 @@ canonical-form, type and time checks) as a bound on what any pure-Python verify 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import binascii
 import hashlib
 import json
@@ -28,7 +29,7 @@ from pyioctl.jwt import codec, twin_token
 from pyioctl.jwt.claims import read_registered
 from pyioctl.jwt.issuers import issuer_key
 from pyioctl.keys import _CTX, PrivateKey
-from pyioctl.policy import policy_from_yaml
+from pyioctl.policy import Policy, policy_from_yaml
 from pyioctl.policy.decision import check_rights, token_digest
 from pyioctl.web.accesslog import decision_fields
 from pyioctl.web.service import VerifierApp
@@ -53,7 +54,7 @@ def main() -> None:
     keys = [PrivateKey.from_bytes(hashlib.sha256(b"key %d" % i).digest()) for i in range(50)]
     now = int(time.time())
     tokens = [
-        jwt.sign(keys[i % 50], sub="weather", scope="Read", exp=now + 3600, iat=now - 60)
+        jwt.sign(keys[i % 50], sub="weather", scope="Read", exp=now + 3600 + i, iat=now - 60)
         for i in range(COUNT)
     ]
     issuers = jwt.Issuers(key.address for key in keys)
@@ -104,32 +105,69 @@ def main() -> None:
         f"issuers: [{', '.join(k.address for k in keys)}]\n"
         "routes:\n  - path: /weather/**\n    subject: weather\n"
     )
-    app = VerifierApp(
-        policy_from_yaml(policy_text, base_dir="."), log_fd=os.open(os.devnull, os.O_WRONLY)
-    )
+    log = os.open(os.devnull, os.O_WRONLY)
+    app = VerifierApp(policy_from_yaml(policy_text, base_dir="."), log_fd=log)
     decisions = [check_rights(v, token_digest(t), frozenset(("read",)), "weather", "Read")
                  for v, t in zip(verified, tokens, strict=True)]  # fmt: skip
 
     def identities() -> None:
-        for decision in decisions:
-            app._identities.clear()  # a token never seen: nothing memoised
-            app._identity(decision)
+        for token in verified:
+            app._identities.clear()  # claims never seen: nothing memoised
+            app._identity(token)
+
+    def fresh_policy() -> Policy:
+        return policy_from_yaml(policy_text, base_dir=".")
+
+    def decide(policy: Policy) -> None:
+        for token in tokens:
+            policy.decide(token, "GET", "/weather/today")
+
+    def requests(path: str) -> Callable[[], None]:
+        scopes = [
+            {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(),
+             "query_string": b"", "headers": [(b"authorization", f"Bearer {t}".encode()),
+                                              (b"x-original-uri", b"/weather/today")]}
+            for t in tokens
+        ]  # fmt: skip
+
+        async def send(message: object) -> None:
+            pass
+
+        async def run() -> None:
+            app.log.loop = asyncio.get_running_loop()  # batched, as when serving
+            for scope in scopes:
+                await app(scope, None, send)  # type: ignore[arg-type]
+
+        def whole() -> None:
+            app.policy = fresh_policy()  # every token unseen
+            asyncio.run(run())
+
+        return whole
 
     figures.update(
         {
-            "service: token digest + high-S twin digest": per_item(
+            "service: token digest": per_item(lambda: list(map(token_digest, tokens))),
+            "service: high-S twin digest (only with revocation entries)": per_item(
                 lambda: [
-                    (token_digest(t), token_digest(twin_token(t, v.signature)))
+                    token_digest(twin_token(t, v.signature))
                     for t, v in zip(tokens, verified, strict=True)
                 ]
             ),
-            "service: response headers + log identity (_identity)": per_item(identities),
+            "service: 200 headers + log identity, claims unseen (_identity)": per_item(identities),
+            "service: 200 headers + log identity, memoised (_identity)": per_item(
+                lambda: list(map(app._identity, verified))
+            ),
             "service: log line fields (decision_fields)": per_item(
                 lambda: [decision_fields(d, "x", "GET", "/weather/today") for d in decisions]
             ),
             "service: issuer io address (io_address)": per_item(
                 lambda: [v.issuer_address for v in verified]
             ),
+            "service: Policy.decide, token unseen (jwt.verify included)": per_item(
+                lambda: decide(fresh_policy())
+            ),
+            "service: whole ASGI request, token unseen": per_item(requests("/auth")),
+            "service: whole ASGI request, /healthz": per_item(requests("/healthz")),
         }
     )
 

@@ -87,6 +87,7 @@ def test_a_remembered_answer_is_dropped_when_its_high_s_twin_is_revoked(
     app = make_app(tmp_path, issuer, log_fd)
     token = sign()
     assert request(app, token)["status"] == 200
+    assert request(app, token)["status"] == 200
     assert remembered(app) == 1
     verified = jwt.verify(token, issuers=[issuer.address])
     app.policy.revoked.add([token_digest(jwt.twin_token(token, verified.signature))])
@@ -99,6 +100,8 @@ def test_a_remembered_answer_is_dropped_by_an_issuer_cut_off_on_reload(
     app = make_app(tmp_path, issuer, log_fd)
     token = sign()
     assert request(app, token)["status"] == 200
+    assert request(app, token)["status"] == 200
+    assert remembered(app) == 1
     assert app.policy_path is not None
     Path(app.policy_path).write_text(
         policy_text(
@@ -130,6 +133,7 @@ def test_a_remembered_answer_is_dropped_on_policy_reload(
 ) -> None:
     app = make_app(tmp_path, issuer, log_fd)
     token = sign(scope="Read")
+    assert request(app, token)["status"] == 200
     assert request(app, token)["status"] == 200
     assert remembered(app) == 1
     assert app.policy_path is not None

@@ -36,6 +36,9 @@ DEFAULT_CACHE_SIZE = 10_000
 DEFAULT_CACHE_BYTES = 24 * 1024 * 1024
 # Recent failures, keyed by token digest so a huge bad token costs 64 bytes of key.
 FAILURE_MEMO_BYTES = 2 * 1024 * 1024
+# (method, request target) → its route and required scope; only targets up to
+# MAX_MEMO_PATH are kept.
+RULE_MEMO_BYTES = 512 * 1024
 # Failures that no passing second can change, for one policy; the others (expired, not
 # yet valid) are reused only within the second they were decided in.
 _LASTING_FAILURES = frozenset(("malformed", "unsupported_alg", "bad_signature", "untrusted_issuer"))
@@ -180,6 +183,9 @@ class Policy:
         self._cache: OrderedDict[str, _CacheEntry] = OrderedDict()
         self._cache_used = 0  # bytes charged to the entries in _cache
         self._failures: ByteMemo[str, tuple[Decision, float]] = ByteMemo(FAILURE_MEMO_BYTES)
+        self._rules: ByteMemo[tuple[str, str], tuple[Route | None, str | None]] = ByteMemo(
+            RULE_MEMO_BYTES
+        )
         self._lock = threading.Lock()
 
     def _warn(self, message: str) -> None:
@@ -204,11 +210,13 @@ class Policy:
     def decide(
         self, token: str | None, method: str, path: str, now: int | None = None
     ) -> tuple[Decision, _CacheEntry | None]:
-        """:meth:`authorize`, and the verified token's cache entry when the decision is one
-        the cache keeps: the same answer holds for the same ``(token, method, path)`` for
-        as long as :meth:`still_valid` says so of that entry (a caller may remember it that
-        long). None for everything else, which is decided afresh each time: failures,
-        revocations, one-time tokens, long paths, a full entry, caching turned off."""
+        """:meth:`authorize`, and the verified token's cache entry when the token was
+        already cached and the decision is one the cache keeps: the same answer then holds
+        for the same ``(token, method, path)`` for as long as :meth:`still_valid` says so
+        of that entry (a caller may remember it that long). None for everything else,
+        decided afresh each time: failures, revocations, one-time tokens, long paths, a
+        full entry, caching turned off; and a token this call verified, since most tokens
+        seen once are never seen again and remembering each would cost every one of them."""
         # Descriptions never echo the path or method: they reach response headers, and a
         # proxy refuses (with a 5xx) an auth answer whose headers outgrow its buffer.
         entry: _CacheEntry | None = None
@@ -223,25 +231,18 @@ class Policy:
                 known = entry.decisions.get((method, path))
                 if known is not None and not self.revoked.is_revoked(entry):
                     return known, entry
-        canonical = canonical_path(path)
-        if canonical is None:
-            return UNSAFE_PATH, None
-        route = self.route_for(canonical)
-        if route is None:
-            if self.default_allow:
-                return Decision(True, 200, "default_allow"), None
-            return Decision(False, 403, "no_route", "no policy route allows this path"), None
-        required = route.scope_for(method)
-        if required is None:
-            return (
-                Decision(False, 403, "method_not_allowed", "method not allowed on this path"),
-                None,
-            )
+        rule = self._rules.get((method, path))
+        if rule is None:
+            rule = self._rule(method, path)
+        route, required = rule
+        if route is None or required is None:
+            return self._refusal(route, required), None
         if token is None or now is None:
             return (
                 Decision(False, 401, "missing_token", "a bearer token is required", scope=required),
                 None,
             )
+        cached = entry
         if entry is None:
             checked = self._verify(token, now)
             if isinstance(checked, Decision):
@@ -256,14 +257,39 @@ class Policy:
             # Never remembered: once is once.
             return self._use_once(verified, entry.digest, decision), None
         added = entry.remember(method, path, decision)
-        with self._lock:
-            cached = self._cache.get(token) is entry  # else evicted meanwhile, or never kept
-            if added and cached:
-                self._cache_used += added
-                self._evict()
-        if cached and entry.decisions.get((method, path)) is decision:
+        if added:
+            with self._lock:
+                if self._cache.get(token) is entry:  # else it was evicted meanwhile
+                    self._cache_used += added
+                    self._evict()
+        if cached is not None and entry.decisions.get((method, path)) is decision:
             return decision, entry
         return decision, None
+
+    def _rule(self, method: str, path: str) -> tuple[Route | None, str | None]:
+        """The route a request target falls under and the scope ``method`` needs there,
+        remembered per policy: they depend on nothing else. ``(None, None)``: the path
+        is not canonical; ``(None, "")``: no route matches; ``(route, None)``: the method
+        is refused there."""
+        canonical = canonical_path(path)
+        if canonical is None:
+            rule: tuple[Route | None, str | None] = (None, None)
+        else:
+            route = self.route_for(canonical)
+            rule = (None, "") if route is None else (route, route.scope_for(method))
+        if len(path) + len(method) <= MAX_MEMO_PATH:
+            self._rules.put((method, path), rule, len(path) + len(method))
+        return rule
+
+    def _refusal(self, route: Route | None, required: str | None) -> Decision:
+        """The answer when no token can change it (see :meth:`_rule`)."""
+        if route is not None:
+            return Decision(False, 403, "method_not_allowed", "method not allowed on this path")
+        if required is None:
+            return UNSAFE_PATH
+        if self.default_allow:
+            return Decision(True, 200, "default_allow")
+        return Decision(False, 403, "no_route", "no policy route allows this path")
 
     def still_valid(self, entry: _CacheEntry, now: int) -> bool:
         """Whether the decisions :meth:`decide` handed out with ``entry`` still stand at

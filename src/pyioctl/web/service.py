@@ -50,7 +50,7 @@ _HEALTHY = {"type": "http.response.body", "body": b"ok\n"}
 _EMPTY = {"type": "http.response.body", "body": b""}
 # The app's memos, by bytes held (see policy/memo.py): together with the policy's own
 # cache they bound what a worker keeps, however many tokens and paths arrive.
-ANSWER_MEMO_BYTES = 12 * 1024 * 1024
+ANSWER_MEMO_BYTES = 10 * 1024 * 1024
 IDENTITY_MEMO_BYTES = 1024 * 1024
 REQUEST_MEMO_BYTES = 1024 * 1024
 DENIAL_MEMO_BYTES = 512 * 1024
