@@ -242,27 +242,32 @@ class Policy:
                 Decision(False, 401, "missing_token", "a bearer token is required", scope=required),
                 None,
             )
-        cached = entry
+        fresh = entry is None
         if entry is None:
             checked = self._verify(token, now)
             if isinstance(checked, Decision):
                 return checked, None
             entry = checked
         verified = entry.token
+        added = 0
         if self.revoked.is_revoked(entry):
-            revoked = Decision(False, 401, "revoked", "token has been revoked", None, entry.digest)
-            return revoked, None
-        decision = check_rights(verified, entry.digest, entry.scopes, route.subject, required)
-        if route.one_time and decision.allowed:
-            # Never remembered: once is once.
-            return self._use_once(verified, entry.digest, decision), None
-        added = entry.remember(method, path, decision)
+            decision = Decision(False, 401, "revoked", "token has been revoked", None, entry.digest)
+        else:
+            decision = check_rights(verified, entry.digest, entry.scopes, route.subject, required)
+            if route.one_time and decision.allowed:
+                # Never remembered: once is once.
+                decision = self._use_once(verified, entry.digest, decision)
+            else:
+                added = entry.remember(method, path, decision)
+        if fresh:
+            # Cached only now, charged with the decision it already holds: one lock.
+            self._keep(token, entry)
+            return decision, None
         if added:
             with self._lock:
                 if self._cache.get(token) is entry:  # else it was evicted meanwhile
                     self._cache_used += added
                     self._evict()
-        if cached is not None and entry.decisions.get((method, path)) is decision:
             return decision, entry
         return decision, None
 
@@ -363,7 +368,10 @@ class Policy:
             with self._lock:
                 self._failures.put(digest, (failure, lasting), size)
             return failure
-        entry = _CacheEntry(token, verified, digest, self.leeway)
+        return _CacheEntry(token, verified, digest, self.leeway)
+
+    def _keep(self, token: str, entry: _CacheEntry) -> None:
+        """Cache a newly verified token's entry, within both bounds."""
         if self.cache_size and entry.size <= self.cache_bytes:
             with self._lock:
                 old = self._cache.pop(token, None)
@@ -372,7 +380,6 @@ class Policy:
                 self._cache[token] = entry
                 self._cache_used += entry.size
                 self._evict()
-        return entry
 
     @property
     def cached_tokens(self) -> int:
