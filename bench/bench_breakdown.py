@@ -1,17 +1,22 @@
 """Where the time above libsecp256k1 goes: the steps of ``jwt.verify`` and of the service's
 answer to a token it has never seen, each timed alone.
 
-    python bench/bench_breakdown.py [--json FILE]
+    python bench/bench_breakdown.py [--json FILE] [--requests-only]
 
 In-process, no server: each step runs on its own over 2000 distinct tokens (best of 5), so
 the figures are what each step costs, for docs/benchmarks.md's account of the goals that
 are not met. Also times a minimal verify (the same library calls with none of the
-canonical-form, type and time checks) as a bound on what any pure-Python verify can reach.
+canonical-form, type and time checks) as a bound on what any pure-Python verify can reach,
+and whole requests through the service's ASGI app (an unseen token, and /healthz), whose
+difference less jwt.verify is what the service adds to a signature check without the
+server, the kernel and the load generator around it. ``--requests-only`` times just those
+and jwt.verify, with APIs older commits have too (``PYTHONPATH=<old>/src``).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import binascii
 import hashlib
 import json
@@ -28,7 +33,7 @@ from pyioctl.jwt import codec, twin_token
 from pyioctl.jwt.claims import read_registered
 from pyioctl.jwt.issuers import issuer_key
 from pyioctl.keys import _CTX, PrivateKey
-from pyioctl.policy import policy_from_yaml
+from pyioctl.policy import Policy, policy_from_yaml
 from pyioctl.policy.decision import check_rights, token_digest
 from pyioctl.web.accesslog import decision_fields
 from pyioctl.web.service import VerifierApp
@@ -36,31 +41,31 @@ from pyioctl.web.service import VerifierApp
 COUNT = 2000
 
 
-def per_item(fn: Callable[[], object], count: int = COUNT, rounds: int = 5) -> float:
-    """Best µs per item of ``fn``, which processes ``count`` items."""
+def per_item(
+    fn: Callable[[], object],
+    count: int = COUNT,
+    rounds: int = 5,
+    setup: Callable[[], object] | None = None,
+) -> float:
+    """Best µs per item of ``fn``, which processes ``count`` items (``setup``, untimed,
+    before each round)."""
     best = float("inf")
     for _ in range(rounds):
+        if setup is not None:
+            setup()
         start = time.perf_counter()
         fn()
         best = min(best, time.perf_counter() - start)
     return best / count * 1e6
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", help="write the figures (µs) to this file")
-    args = parser.parse_args()
-    keys = [PrivateKey.from_bytes(hashlib.sha256(b"key %d" % i).digest()) for i in range(50)]
-    now = int(time.time())
-    tokens = [
-        jwt.sign(keys[i % 50], sub="weather", scope="Read", exp=now + 3600, iat=now - 60)
-        for i in range(COUNT)
-    ]
-    issuers = jwt.Issuers(key.address for key in keys)
+def steps(
+    tokens: list[str], verified: list[jwt.VerifiedToken], issuers: jwt.Issuers, app: VerifierApp
+) -> dict[str, float]:
+    """The steps of jwt.verify and of the service's answer to an unseen token, each alone."""
     parts = [codec.split(token, 8192) for token in tokens]
     payloads = [part[1] for part in parts]
     claims = [codec.parse_object(payload, "claims") for payload in payloads]
-    verified = [jwt.verify(token, issuers=issuers) for token in tokens]
     signatures = [part[2] for part in parts]
 
     def parse_signatures() -> None:
@@ -86,8 +91,15 @@ def main() -> None:
             raise ValueError
         return body
 
-    figures: dict[str, float] = {
-        "jwt.verify, whole": per_item(lambda: [jwt.verify(t, issuers=issuers) for t in tokens]),
+    decisions = [check_rights(v, token_digest(t), frozenset(("read",)), "weather", "Read")
+                 for v, t in zip(verified, tokens, strict=True)]  # fmt: skip
+
+    def identities() -> None:
+        for token in verified:
+            app._identities.clear()  # claims never seen: nothing memoised
+            app._identity(token)
+
+    return {
         "minimal verify (no checks), whole": per_item(lambda: list(map(minimal, tokens))),
         "split + base64url (codec.split)": per_item(lambda: [codec.split(t, 8192) for t in tokens]),
         "payload JSON (codec.parse_object)": per_item(
@@ -98,40 +110,92 @@ def main() -> None:
             lambda: [hashlib.sha256(p[3]).digest() for p in parts]
         ),
         "signature parse + normalise (cffi)": per_item(parse_signatures),
+        "service: token digest": per_item(lambda: list(map(token_digest, tokens))),
+        "service: high-S twin digest (only with revocation entries)": per_item(
+            lambda: [
+                token_digest(twin_token(t, v.signature))
+                for t, v in zip(tokens, verified, strict=True)
+            ]
+        ),
+        "service: 200 headers + log identity, claims unseen (_identity)": per_item(identities),
+        "service: 200 headers + log identity, memoised (_identity)": per_item(
+            lambda: list(map(app._identity, verified))
+        ),
+        "service: log line fields (decision_fields)": per_item(
+            lambda: [decision_fields(d, "x", "GET", "/weather/today") for d in decisions]
+        ),
+        "service: issuer io address (io_address)": per_item(
+            lambda: [v.issuer_address for v in verified]
+        ),
     }
 
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", help="write the figures (µs) to this file")
+    parser.add_argument(
+        "--requests-only",
+        action="store_true",
+        help="only jwt.verify, Policy.authorize and whole requests (runs on older commits too)",
+    )
+    args = parser.parse_args()
+    keys = [PrivateKey.from_bytes(hashlib.sha256(b"key %d" % i).digest()) for i in range(50)]
+    now = int(time.time())
+    tokens = [
+        jwt.sign(keys[i % 50], sub="weather", scope="Read", exp=now + 3600 + i, iat=now - 60)
+        for i in range(COUNT)
+    ]
+    issuers = jwt.Issuers(key.address for key in keys)
+    verified = [jwt.verify(token, issuers=issuers) for token in tokens]
     policy_text = (
         f"issuers: [{', '.join(k.address for k in keys)}]\n"
         "routes:\n  - path: /weather/**\n    subject: weather\n"
     )
-    app = VerifierApp(
-        policy_from_yaml(policy_text, base_dir="."), log_fd=os.open(os.devnull, os.O_WRONLY)
-    )
-    decisions = [check_rights(v, token_digest(t), frozenset(("read",)), "weather", "Read")
-                 for v, t in zip(verified, tokens, strict=True)]  # fmt: skip
+    log = os.open(os.devnull, os.O_WRONLY)
+    app = VerifierApp(policy_from_yaml(policy_text, base_dir="."), log_fd=log)
+    fresh: list[Policy] = []
 
-    def identities() -> None:
-        for decision in decisions:
-            app._identities.clear()  # a token never seen: nothing memoised
-            app._identity(decision)
+    def new_policy() -> None:
+        # Every token unseen; made before the timing starts.
+        fresh[:] = [policy_from_yaml(policy_text, base_dir=".")]
 
-    figures.update(
-        {
-            "service: token digest + high-S twin digest": per_item(
-                lambda: [
-                    (token_digest(t), token_digest(twin_token(t, v.signature)))
-                    for t, v in zip(tokens, verified, strict=True)
-                ]
-            ),
-            "service: response headers + log identity (_identity)": per_item(identities),
-            "service: log line fields (decision_fields)": per_item(
-                lambda: [decision_fields(d, "x", "GET", "/weather/today") for d in decisions]
-            ),
-            "service: issuer io address (io_address)": per_item(
-                lambda: [v.issuer_address for v in verified]
-            ),
-        }
-    )
+    def authorize() -> None:
+        policy = fresh[0]
+        for token in tokens:
+            policy.authorize(token, "GET", "/weather/today")
+
+    def requests(path: str) -> Callable[[], None]:
+        scopes = [
+            {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(),
+             "query_string": b"", "headers": [(b"authorization", f"Bearer {t}".encode()),
+                                              (b"x-original-uri", b"/weather/today")]}
+            for t in tokens
+        ]  # fmt: skip
+
+        async def send(message: object) -> None:
+            pass
+
+        async def run() -> None:
+            app.log.loop = asyncio.get_running_loop()  # batched, as when serving
+            for scope in scopes:
+                await app(scope, None, send)  # type: ignore[arg-type]
+
+        def whole() -> None:
+            app.policy = fresh[0]
+            asyncio.run(run())
+
+        return whole
+
+    figures: dict[str, float] = {
+        "jwt.verify, whole": per_item(lambda: [jwt.verify(t, issuers=issuers) for t in tokens]),
+        "service: Policy.authorize, token unseen (jwt.verify included)": per_item(
+            authorize, setup=new_policy
+        ),
+        "service: whole ASGI request, token unseen": per_item(requests("/auth"), setup=new_policy),
+        "service: whole ASGI request, /healthz": per_item(requests("/healthz")),
+    }
+    if not args.requests_only:
+        figures.update(steps(tokens, verified, issuers, app))
 
     print(f"{COUNT} distinct tokens from 50 keys, in-process, best of 5\n")
     print("| step | µs per token |")

@@ -20,11 +20,10 @@ from ..jwt import (
     TokenError,
     VerifiedToken,
     audiences,
-    scope_rights,
     twin_token,
     verify,
 )
-from .decision import Decision, check_rights, token_digest
+from .decision import Decision, check_rights, rights, token_digest
 from .errors import PolicyError, PolicyWarning
 from .forwarding import ForwardHeaders
 from .memo import ENTRY_OVERHEAD, TOKEN_OVERHEAD, ByteMemo
@@ -37,6 +36,9 @@ DEFAULT_CACHE_SIZE = 10_000
 DEFAULT_CACHE_BYTES = 24 * 1024 * 1024
 # Recent failures, keyed by token digest so a huge bad token costs 64 bytes of key.
 FAILURE_MEMO_BYTES = 2 * 1024 * 1024
+# (method, request target) → its route and required scope; only targets up to
+# MAX_MEMO_PATH are kept.
+RULE_MEMO_BYTES = 512 * 1024
 # Failures that no passing second can change, for one policy; the others (expired, not
 # yet valid) are reused only within the second they were decided in.
 _LASTING_FAILURES = frozenset(("malformed", "unsupported_alg", "bad_signature", "untrusted_issuer"))
@@ -52,21 +54,34 @@ MAX_MEMO_PATH = 512
 
 class _CacheEntry:
     __slots__ = (
-        "decisions", "digest", "digests", "not_after", "not_before", "scopes", "size", "token",
+        "_twin", "decisions", "digest", "not_after", "not_before", "raw", "scopes", "size",
+        "token",
     )  # fmt: skip
 
     def __init__(self, raw: str, token: VerifiedToken, digest: str, leeway: int) -> None:
         claims = token.claims
         self.decisions: dict[tuple[str, str], Decision] = {}
+        self.raw = raw
         self.token = token
         self.digest = digest
-        self.digests = (digest, token_digest(twin_token(raw, token.signature)))
-        self.scopes = scope_rights(token.scope)
+        self._twin: str | None = None
+        self.scopes = rights(token.scope)
         exp = claims.get("exp")
         self.not_after = exp + leeway if exp is not None else math.inf
-        starts = [v for v in (claims.get("iat"), claims.get("nbf")) if v is not None]
-        self.not_before = max(starts) - leeway if starts else -math.inf
+        iat, nbf = claims.get("iat"), claims.get("nbf")
+        start = nbf if iat is None else iat if nbf is None else max(iat, nbf)
+        self.not_before = start - leeway if start is not None else -math.inf
         self.size = TOKEN_OVERHEAD + 2 * len(raw)
+
+    @property
+    def digests(self) -> tuple[str, str]:
+        """The token's SHA-256 and that of its high-S twin, the names revocation knows it
+        by. The twin's costs a re-encode and a hash, so it is made only when a revocation
+        list has entries to compare it with, and then once."""
+        twin = self._twin
+        if twin is None:
+            twin = self._twin = token_digest(twin_token(self.raw, self.token.signature))
+        return (self.digest, twin)
 
     def remember(self, method: str, path: str, decision: Decision) -> int:
         """Keep the decision; the bytes it adds to the entry (0 when not kept)."""
@@ -168,6 +183,9 @@ class Policy:
         self._cache: OrderedDict[str, _CacheEntry] = OrderedDict()
         self._cache_used = 0  # bytes charged to the entries in _cache
         self._failures: ByteMemo[str, tuple[Decision, float]] = ByteMemo(FAILURE_MEMO_BYTES)
+        self._rules: ByteMemo[tuple[str, str], tuple[Route | None, str | None]] = ByteMemo(
+            RULE_MEMO_BYTES
+        )
         self._lock = threading.Lock()
 
     def _warn(self, message: str) -> None:
@@ -187,6 +205,18 @@ class Policy:
     ) -> Decision:
         """Decide whether a request with bearer ``token`` (None when none was sent) may
         ``method`` the request target ``path``. The one place where that is decided."""
+        return self.decide(token, method, path, now)[0]
+
+    def decide(
+        self, token: str | None, method: str, path: str, now: int | None = None
+    ) -> tuple[Decision, _CacheEntry | None]:
+        """:meth:`authorize`, and the verified token's cache entry when the token was
+        already cached and the decision is one the cache keeps: the same answer then holds
+        for the same ``(token, method, path)`` for as long as :meth:`still_valid` says so
+        of that entry (a caller may remember it that long). None for everything else,
+        decided afresh each time: failures, revocations, one-time tokens, long paths, a
+        full entry, caching turned off; and a token this call verified, since most tokens
+        seen once are never seen again and remembering each would cost every one of them."""
         # Descriptions never echo the path or method: they reach response headers, and a
         # proxy refuses (with a 5xx) an auth answer whose headers outgrow its buffer.
         entry: _CacheEntry | None = None
@@ -199,42 +229,80 @@ class Policy:
                 # A token's answer for one (method, path) only changes with time (checked
                 # by _cached), revocation (checked here) or a new policy (a new cache).
                 known = entry.decisions.get((method, path))
-                if known is not None and not self.revoked.is_revoked(entry.digests, entry.token):
-                    return known
-        canonical = canonical_path(path)
-        if canonical is None:
-            return UNSAFE_PATH
-        route = self.route_for(canonical)
-        if route is None:
-            if self.default_allow:
-                return Decision(True, 200, "default_allow")
-            return Decision(False, 403, "no_route", "no policy route allows this path")
-        required = route.scope_for(method)
-        if required is None:
-            return Decision(False, 403, "method_not_allowed", "method not allowed on this path")
+                if known is not None and not self.revoked.is_revoked(entry):
+                    return known, entry
+        rule = self._rules.get((method, path))
+        if rule is None:
+            rule = self._rule(method, path)
+        route, required = rule
+        if route is None or required is None:
+            return self._refusal(route, required), None
         if token is None or now is None:
-            return Decision(
-                False, 401, "missing_token", "a bearer token is required", scope=required
+            return (
+                Decision(False, 401, "missing_token", "a bearer token is required", scope=required),
+                None,
             )
+        fresh = entry is None
         if entry is None:
             checked = self._verify(token, now)
             if isinstance(checked, Decision):
-                return checked
+                return checked, None
             entry = checked
         verified = entry.token
-        if self.revoked.is_revoked(entry.digests, verified):
-            return Decision(False, 401, "revoked", "token has been revoked", None, entry.digest)
-        decision = check_rights(verified, entry.digest, entry.scopes, route.subject, required)
-        if route.one_time and decision.allowed:
-            # Never remembered: once is once.
-            return self._use_once(verified, entry.digest, decision)
-        added = entry.remember(method, path, decision)
+        added = 0
+        if self.revoked.is_revoked(entry):
+            decision = Decision(False, 401, "revoked", "token has been revoked", None, entry.digest)
+        else:
+            decision = check_rights(verified, entry.digest, entry.scopes, route.subject, required)
+            if route.one_time and decision.allowed:
+                # Never remembered: once is once.
+                decision = self._use_once(verified, entry.digest, decision)
+            else:
+                added = entry.remember(method, path, decision)
+        if fresh:
+            # Cached only now, charged with the decision it already holds: one lock.
+            self._keep(token, entry)
+            return decision, None
         if added:
             with self._lock:
                 if self._cache.get(token) is entry:  # else it was evicted meanwhile
                     self._cache_used += added
                     self._evict()
-        return decision
+            return decision, entry
+        return decision, None
+
+    def _rule(self, method: str, path: str) -> tuple[Route | None, str | None]:
+        """The route a request target falls under and the scope ``method`` needs there,
+        remembered per policy: they depend on nothing else. ``(None, None)``: the path
+        is not canonical; ``(None, "")``: no route matches; ``(route, None)``: the method
+        is refused there."""
+        canonical = canonical_path(path)
+        if canonical is None:
+            rule: tuple[Route | None, str | None] = (None, None)
+        else:
+            route = self.route_for(canonical)
+            rule = (None, "") if route is None else (route, route.scope_for(method))
+        if len(path) + len(method) <= MAX_MEMO_PATH:
+            self._rules.put((method, path), rule, len(path) + len(method))
+        return rule
+
+    def _refusal(self, route: Route | None, required: str | None) -> Decision:
+        """The answer when no token can change it (see :meth:`_rule`)."""
+        if route is not None:
+            return Decision(False, 403, "method_not_allowed", "method not allowed on this path")
+        if required is None:
+            return UNSAFE_PATH
+        if self.default_allow:
+            return Decision(True, 200, "default_allow")
+        return Decision(False, 403, "no_route", "no policy route allows this path")
+
+    def still_valid(self, entry: _CacheEntry, now: int) -> bool:
+        """Whether the decisions :meth:`decide` handed out with ``entry`` still stand at
+        ``now``: the token is inside its validity window and not revoked (the revocation
+        file and shared store are consulted as for any request). A new policy is a new
+        Policy object, so answers must also be dropped when the policy in force changes."""
+        self.revoked.refresh()
+        return entry.not_before <= now <= entry.not_after and not self.revoked.is_revoked(entry)
 
     def _use_once(self, verified: VerifiedToken, digest: str, allowed: Decision) -> Decision:
         jti = verified.claims.get("jti")
@@ -300,7 +368,10 @@ class Policy:
             with self._lock:
                 self._failures.put(digest, (failure, lasting), size)
             return failure
-        entry = _CacheEntry(token, verified, digest, self.leeway)
+        return _CacheEntry(token, verified, digest, self.leeway)
+
+    def _keep(self, token: str, entry: _CacheEntry) -> None:
+        """Cache a newly verified token's entry, within both bounds."""
         if self.cache_size and entry.size <= self.cache_bytes:
             with self._lock:
                 old = self._cache.pop(token, None)
@@ -309,7 +380,6 @@ class Policy:
                 self._cache[token] = entry
                 self._cache_used += entry.size
                 self._evict()
-        return entry
 
     @property
     def cached_tokens(self) -> int:

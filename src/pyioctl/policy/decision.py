@@ -24,6 +24,27 @@ class Decision:
     issuer: str | None = None  # of a refused token whose signature verified, for logs
 
 
+# Scope string -> its rights. The strings come from the policy's routes and from verified
+# tokens, and few differ; the bounds keep a flood of distinct or long ones from growing it
+# past about 256 KiB.
+_RIGHTS: dict[str, frozenset[str]] = {}
+_RIGHTS_MAX = 1024
+_RIGHTS_LONGEST = 256
+
+
+def rights(scope: str) -> frozenset[str]:
+    """:func:`~pyioctl.jwt.scope_rights`, remembered: every request compares a route's
+    required rights with a token's, and both repeat."""
+    known = _RIGHTS.get(scope)
+    if known is None:
+        if len(scope) > _RIGHTS_LONGEST:
+            return scope_rights(scope)
+        if len(_RIGHTS) >= _RIGHTS_MAX:
+            _RIGHTS.clear()
+        known = _RIGHTS[scope] = scope_rights(scope)
+    return known
+
+
 def token_digest(token: str) -> str:
     """SHA-256 hex of the token: how the revocation file and logs name a token."""
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
@@ -43,7 +64,7 @@ def check_rights(
         )  # fmt: skip
     # A token's scope is one right or a space-separated list, compared case-insensitively
     # (ioctl users write Read, read and READ); a route may require several rights.
-    if required is not None and not scope_rights(required) <= scopes:
+    if required is not None and not rights(required) <= scopes:
         return Decision(
             False, 403, "insufficient_scope", f"token lacks scope {required!r}",
             token, digest, required,

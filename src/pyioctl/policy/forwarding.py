@@ -103,7 +103,7 @@ class ForwardHeaders:
     never truncated, since a prefix of an identifier can be another identifier.
     """
 
-    __slots__ = ("headers", "warnings")
+    __slots__ = ("claims", "headers", "warnings")
 
     def __init__(self, mapping: Mapping[str, str] | None = None) -> None:
         items = DEFAULT_FORWARD_HEADERS if mapping is None else mapping
@@ -121,13 +121,21 @@ class ForwardHeaders:
                 self.warnings.append(warning)
             headers.append((name, claim.strip()))
         self.headers: tuple[tuple[str, str], ...] = tuple(headers)
+        # The claims the values depend on besides ``iss`` (which gives the issuer address).
+        self.claims: tuple[str, ...] = tuple(
+            dict.fromkeys(claim for _, claim in headers if claim != "iss")
+        )
 
-    def values(self, token: VerifiedToken) -> list[tuple[str, str]]:
-        """(header name, value) for each configured header; values are visible ASCII."""
+    def values(self, token: VerifiedToken, issuer: str | None = None) -> list[tuple[str, str]]:
+        """(header name, value) for each configured header; values are visible ASCII.
+        ``issuer``: the token's issuer address, when the caller already has it."""
         claims = token.claims
         out = []
         for name, claim in self.headers:
-            value = token.issuer_address if claim == "iss" else claim_value(claims.get(claim))
+            if claim == "iss":
+                value = token.issuer_address if issuer is None else issuer
+            else:
+                value = claim_value(claims.get(claim))
             out.append((name, value if len(value) <= MAX_HEADER_VALUE else ""))
         return out
 

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import PyioctlError
 from ..fsutil import atomic_write
@@ -27,6 +27,18 @@ if TYPE_CHECKING:  # the redis client is imported only when a policy names it
 log = logging.getLogger("pyioctl.policy")
 
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
+
+
+class Revocable(Protocol):
+    """A verified token as :meth:`RevocationList.is_revoked` reads it."""
+
+    @property
+    def token(self) -> VerifiedToken: ...
+
+    @property
+    def digests(self) -> tuple[str, ...]:
+        """The token's SHA-256 and that of its S-flipped twin (see jwt.twin_token)."""
+        ...
 
 
 def issuer_hash(issuer: Any) -> bytes:
@@ -238,12 +250,15 @@ class RevocationList:
         """Whether the shared store is reachable (None when there is none)."""
         return None if self.store is None else self.store.up
 
-    def is_revoked(self, digests: tuple[str, ...], token: VerifiedToken) -> bool:
-        """``digests``: the token's SHA-256 and that of its S-flipped twin (see jwt.twin_token)."""
-        if not self._digests.isdisjoint(digests):
+    def is_revoked(self, subject: Revocable) -> bool:
+        """Whether a verified token is revoked, by digest or by its issuer's cut-off."""
+        listed = self._digests
+        # The digests are asked for only when there is a list to compare them with.
+        if listed and not listed.isdisjoint(subject.digests):
             return True
         if not self.before:
             return False
+        token = subject.token
         cutoff = self.before.get(token.public_key.hash160)
         # A token without iat (issued_at 0) cannot prove it was issued after the cut-off.
         return cutoff is not None and token.issued_at < cutoff

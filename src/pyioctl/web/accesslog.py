@@ -13,25 +13,36 @@ from typing import Any
 
 from ..policy import Decision
 
-__all__ = ["JsonLog", "decision_fields"]
+__all__ = ["JsonLog", "decision_fields", "request_fields"]
 
 _LOG_FIELD_MAX = 2048
 
 
-def decision_fields(decision: Decision, identity: str, method: str, path: str) -> str:
-    """The JSON members of a decision's log line after ``time``, assembled by hand because
-    json.dumps of a dict costs more than the decision. ``identity`` is the pre-encoded
-    issuer, subject and scope."""
+def request_fields(decision: Decision, method: str, path: str) -> str:
+    """The JSON members of a decision's log line that depend on the request and the answer
+    but not on the token: method, path, decision, status and reason."""
     # The query string is left out: it can carry secrets of its own. Lengths are capped
     # so a hostile request cannot write 64 KiB log lines.
     path = path.split("?", 1)[0][:_LOG_FIELD_MAX]
     method = method[:_LOG_FIELD_MAX]
-    digest = f'"{decision.digest}"' if decision.digest else "null"
     return (
-        f'{identity},"method":{_json_str(method)},"path":{_json_str(path)},'
+        f'"method":{_json_str(method)},"path":{_json_str(path)},'
         f'"decision":"{"allow" if decision.allowed else "deny"}","status":{decision.status},'
-        f'"reason":{_json_str(decision.reason)},"digest":{digest}'
+        f'"reason":{_json_str(decision.reason)}'
     )
+
+
+def decision_fields(
+    decision: Decision, identity: str, method: str, path: str, request: str | None = None
+) -> str:
+    """The JSON members of a decision's log line after ``time``, assembled by hand because
+    json.dumps of a dict costs more than the decision. ``identity`` is the pre-encoded
+    issuer, subject and scope; ``request``, when the caller has it, the
+    :func:`request_fields` of this decision, method and path."""
+    if request is None:
+        request = request_fields(decision, method, path)
+    digest = f'"{decision.digest}"' if decision.digest else "null"
+    return f'{identity},{request},"digest":{digest}'
 
 
 class JsonLog:
@@ -50,6 +61,8 @@ class JsonLog:
         self.loop: asyncio.AbstractEventLoop | None = None
         self._second = -1
         self._stamp = ""
+        self._milli = -1
+        self._head = ""
 
     def now(self) -> str:
         t = time.time()
@@ -62,10 +75,17 @@ class JsonLog:
     def decision(self, fields: str) -> None:
         """Queue one decision line; ``fields`` is everything after the time (see
         :func:`decision_fields`), built once per distinct decision by the caller."""
-        self.pending.append(f'{{"time":"{self.now()}",{fields}}}\n')
-        if self.loop is None or len(self.pending) >= self.MAX_PENDING:
+        milli = int(time.time() * 1000)
+        if milli != self._milli:
+            # Formatting the time costs more than the rest of a remembered answer, and
+            # under load many lines share one millisecond.
+            self._milli = milli
+            self._head = f'{{"time":"{self.now()}",'
+        pending = self.pending
+        pending.append(self._head + fields + "}\n")
+        if self.loop is None or len(pending) >= self.MAX_PENDING:
             self.flush()
-        elif len(self.pending) == 1:
+        elif len(pending) == 1:
             self.loop.call_later(self.FLUSH_DELAY, self.flush)
 
     def event(self, event: str, **fields: Any) -> None:

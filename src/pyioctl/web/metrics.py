@@ -13,8 +13,8 @@ moment later from the event loop (as the access log is written), and before each
 from __future__ import annotations
 
 import asyncio
-import bisect
 import os
+from bisect import bisect_left
 from collections.abc import Callable
 
 from prometheus_client import (
@@ -31,7 +31,7 @@ from prometheus_client.metrics import MetricWrapperBase
 from .. import __version__
 from ..policy import Decision, Policy
 
-__all__ = ["BUCKETS", "Metrics", "gauge"]
+__all__ = ["BUCKETS", "Metrics", "gauge", "outcome"]
 
 # Decision latency buckets (seconds): cache hits land in the first, signature checks
 # around 50-100 µs, so the interesting range is 10 µs .. 10 ms.
@@ -57,6 +57,11 @@ def gauge(name: str, documentation: str, mode: str = "livemax") -> Gauge:
         # prometheus_client types mode as a Literal of its names; it refuses others itself.
         known = _EXTRA[name] = Gauge(name, documentation, registry=None, multiprocess_mode=mode)  # type: ignore[arg-type]
     return known
+
+
+def outcome(decision: Decision) -> tuple[str, str]:
+    """How the decision counter labels a decision: (allow or deny, reason)."""
+    return ("allow" if decision.allowed else "deny", decision.reason)
 
 
 class Metrics:
@@ -118,9 +123,13 @@ class Metrics:
         ]
 
     def observe(self, decision: Decision, seconds: float) -> None:
-        key = ("allow" if decision.allowed else "deny", decision.reason)
-        self.decisions[key] = self.decisions.get(key, 0) + 1
-        self.buckets[bisect.bisect_left(BUCKETS, seconds)] += 1
+        self.count(outcome(decision), seconds)
+
+    def count(self, key: tuple[str, str], seconds: float) -> None:
+        """:meth:`observe` for a caller that keeps the decision's :func:`outcome`."""
+        decisions = self.decisions
+        decisions[key] = decisions.get(key, 0) + 1
+        self.buckets[bisect_left(BUCKETS, seconds)] += 1
         self.latency_sum += seconds
         if not self._scheduled and self.loop is not None:
             self._scheduled = True

@@ -24,15 +24,18 @@ import time
 from json.encoder import encode_basestring_ascii as _json_str
 from typing import TYPE_CHECKING
 
+from ..jwt import VerifiedToken
 from ..policy import MAX_MEMO_PATH, Decision, Policy, PolicyError, load_policy
+from ..policy.forwarding import claim_value
 from ..policy.memo import ByteMemo
-from .accesslog import JsonLog, decision_fields
+from .accesslog import JsonLog, decision_fields, request_fields
 from .asgi import request_target
 from .asgi_types import Message, Receive, Scope, Send, denial_messages
 from .bearer import bearer_token
-from .metrics import Metrics
+from .metrics import Metrics, outcome
 
 if TYPE_CHECKING:
+    from ..policy.core import _CacheEntry
     from .server import EarlyHup
 
 __all__ = ["VerifierApp"]
@@ -47,16 +50,42 @@ _HEALTHY = {"type": "http.response.body", "body": b"ok\n"}
 _EMPTY = {"type": "http.response.body", "body": b""}
 # The app's memos, by bytes held (see policy/memo.py): together with the policy's own
 # cache they bound what a worker keeps, however many tokens and paths arrive.
-IDENTITY_MEMO_BYTES = 4 * 1024 * 1024
-LINE_MEMO_BYTES = 8 * 1024 * 1024
+ANSWER_MEMO_BYTES = 10 * 1024 * 1024
+IDENTITY_MEMO_BYTES = 1024 * 1024
+REQUEST_MEMO_BYTES = 1024 * 1024
 DENIAL_MEMO_BYTES = 512 * 1024
+# Per remembered answer, the Python objects around its strings (the answer, its key tuple).
+_ANSWER_OVERHEAD = 200
 _ERROR_MAX = 300
 _FORWARDED = frozenset(
     (b"x-original-uri", b"x-original-method", b"x-forwarded-uri", b"x-forwarded-method")
 )
 # Protocol validation rather than policy: the proxy's headers disagree about the request.
 _AMBIGUOUS = Decision(False, 403, "ambiguous_request", "conflicting forwarded request headers")
-_ANONYMOUS = ([(b"content-length", b"0")], '"issuer":null,"subject":null,"scope":null')
+_ALLOWED = {"type": "http.response.start", "status": 200, "headers": ((b"content-length", b"0"),)}
+_ANONYMOUS = '"issuer":null,"subject":null,"scope":null'
+
+
+class _Answer:
+    """Everything a request's answer needs besides the time: the two response messages,
+    the log fields and the metrics label. ``entry`` is the policy's cache entry whose
+    validity the answer shares when it is remembered (None when it is not)."""
+
+    __slots__ = ("body", "entry", "fields", "outcome", "start")
+
+    def __init__(
+        self,
+        entry: _CacheEntry | None,
+        outcome: tuple[str, str],
+        start: Message,
+        body: Message,
+        fields: str,
+    ) -> None:
+        self.entry = entry
+        self.outcome = outcome
+        self.start = start
+        self.body = body
+        self.fields = fields
 
 
 def _agreed(
@@ -88,17 +117,32 @@ class VerifierApp:
         self.early_hup: EarlyHup | None = None
         self.log = JsonLog(log_fd)
         self.metrics = Metrics(lambda: self.policy)
-        # Token digest → its response headers and log fields: a pure function of the
-        # token, so a repeated token's strings are built once.
-        self._identities: ByteMemo[str, tuple[list[tuple[bytes, bytes]], str]] = ByteMemo(
+        # (Authorization header, method, path) → the whole answer, for a verified token
+        # whose decision the policy's cache keeps: a repeated request costs a lookup and
+        # Policy.still_valid (time and revocation) instead of building anything.
+        self._answers: ByteMemo[tuple[bytes, str, str], _Answer] = ByteMemo(ANSWER_MEMO_BYTES)
+        # The claims a token's 200 headers and log identity come from → those: tokens
+        # differ in exp, iat or jti far more often than in issuer, subject and scope.
+        self._identities: ByteMemo[tuple[str, ...], tuple[Message, str]] = ByteMemo(
             IDENTITY_MEMO_BYTES
+        )
+        self._requests: ByteMemo[tuple[bool, int, str, str, str], str] = ByteMemo(
+            REQUEST_MEMO_BYTES
         )
         self._denials: ByteMemo[tuple[int, str, str, str | None], tuple[Message, Message]] = (
             ByteMemo(DENIAL_MEMO_BYTES)
         )
-        self._lines: ByteMemo[tuple[str, int, str, str, str], str] = ByteMemo(LINE_MEMO_BYTES)
+        self._forget(policy)
 
-        self._identities_policy = policy  # whose forward_headers those were built with
+    def _forget(self, policy: Policy) -> None:
+        """Drop the answers and identities made with another policy."""
+        self._answers.clear()
+        self._identities.clear()
+        self._memo_policy = policy  # the policy the answers and identities are made with
+        # The claims an identity depends on besides the three it always reads.
+        self._extra_claims = tuple(
+            claim for claim in policy.forward_headers.claims if claim not in ("sub", "scope")
+        )
 
     def load_policy(self) -> Policy | None:
         """The policy file's current contents, or None after logging and counting the
@@ -167,42 +211,82 @@ class VerifierApp:
         # nginx sets X-Original-*, Traefik X-Forwarded-*, and each passes the other pair on
         # from the client: a request naming its target twice, differently, is refused
         # rather than judged by the name the proxy may not act on.
-        uri, uri_conflict = _agreed(forwarded, b"x-original-uri", b"x-forwarded-uri")
-        method, method_conflict = _agreed(forwarded, b"x-original-method", b"x-forwarded-method")
-        ambiguous = ambiguous or uri_conflict or method_conflict
+        if len(forwarded) < 2:  # nothing to disagree with: the common case, made cheap
+            uri = forwarded.get(b"x-original-uri", forwarded.get(b"x-forwarded-uri"))
+            method = forwarded.get(b"x-original-method", forwarded.get(b"x-forwarded-method"))
+        else:
+            uri, uri_conflict = _agreed(forwarded, b"x-original-uri", b"x-forwarded-uri")
+            method, method_conflict = _agreed(
+                forwarded, b"x-original-method", b"x-forwarded-method"
+            )
+            ambiguous = ambiguous or uri_conflict or method_conflict
         path = request_target(scope) if uri is None else uri.decode("latin-1")
         verb = method.decode("latin-1").upper() if method else scope["method"]
 
+        policy = self.policy
+        if policy is not self._memo_policy:
+            # A reloaded policy may decide or forward differently: nothing made with the
+            # old one is reused.
+            self._forget(policy)
         started = time.perf_counter()
         if ambiguous:
-            decision = _AMBIGUOUS
+            answer = self._answer(_AMBIGUOUS, verb, path, None)
         else:
-            decision = self.policy.authorize(bearer_token(auth), verb, path)
-        self.metrics.observe(decision, time.perf_counter() - started)
-        headers, identity = self._identity(decision)
-        self.log.decision(self._log_fields(decision, identity, verb, path))
+            # The exact header bytes: any other spelling of the same token is its own key.
+            # Long targets are never remembered (see MAX_MEMO_PATH).
+            key = (
+                (auth[0], verb, path)
+                if len(auth) == 1 and len(path) + len(verb) <= MAX_MEMO_PATH
+                else None
+            )
+            known = self._answers.get(key) if key is not None else None
+            if (
+                known is not None
+                and known.entry is not None
+                and policy.still_valid(known.entry, int(time.time()))
+            ):
+                answer = known
+            else:
+                decision, entry = policy.decide(bearer_token(auth), verb, path)
+                answer = self._answer(decision, verb, path, entry)
+                if entry is not None and key is not None:
+                    size = len(key[0]) + len(verb) + len(path) + len(answer.fields)
+                    self._answers.put(key, answer, size + _ANSWER_OVERHEAD)
+        self.metrics.count(answer.outcome, time.perf_counter() - started)
+        self.log.decision(answer.fields)
+        await send(answer.start)
+        await send(answer.body)
 
+    def _answer(
+        self, decision: Decision, verb: str, path: str, entry: _CacheEntry | None
+    ) -> _Answer:
+        token = decision.token
+        if token is not None:
+            allowed, identity = self._identity(token)
+        else:
+            allowed = _ALLOWED
+            identity = (
+                _ANONYMOUS
+                if decision.issuer is None
+                else f'"issuer":"{decision.issuer}","subject":null,"scope":null'
+            )
+        fields = decision_fields(
+            decision, identity, verb, path, self._request_fields(decision, verb, path)
+        )
         if decision.allowed:
-            await send({"type": "http.response.start", "status": 200, "headers": headers})
-            await send(_EMPTY)
-            return
+            return _Answer(entry, outcome(decision), allowed, _EMPTY, fields)
         start, body = self._denial(decision)
-        await send(start)
-        await send(body)
+        return _Answer(entry, outcome(decision), start, body, fields)
 
-    def _log_fields(self, decision: Decision, identity: str, verb: str, path: str) -> str:
-        # Policy.authorize hands back the same Decision for a verified token's repeated
-        # request, so its log fields are formatted once. Nothing else repeats: a malformed
-        # token's denial is new each time (with a digest, but nothing to reuse), and a long
-        # path or method would make each entry as large as the request (the policy's own
-        # memo skips those too).
-        if decision.token is None or len(path) + len(verb) > MAX_MEMO_PATH:
-            return decision_fields(decision, identity, verb, path)
-        key = (decision.digest, decision.status, decision.reason, verb, path)
-        fields = self._lines.get(key)
+    def _request_fields(self, decision: Decision, verb: str, path: str) -> str:
+        # A long path or method would make each entry as large as the request.
+        if len(path) + len(verb) > MAX_MEMO_PATH:
+            return request_fields(decision, verb, path)
+        key = (decision.allowed, decision.status, decision.reason, verb, path)
+        fields = self._requests.get(key)
         if fields is None:
-            fields = decision_fields(decision, identity, verb, path)
-            self._lines.put(key, fields, 2 * len(fields) + len(path) + len(verb))
+            fields = request_fields(decision, verb, path)
+            self._requests.put(key, fields, 2 * len(fields) + len(path) + len(verb))
         return fields
 
     def _denial(self, decision: Decision) -> tuple[Message, Message]:
@@ -219,33 +303,33 @@ class VerifierApp:
             self._denials.put(key, known, size)
         return known
 
-    def _identity(self, decision: Decision) -> tuple[list[tuple[bytes, bytes]], str]:
-        """Response headers for an allowed request and the log fields naming the token."""
-        token = decision.token
-        if token is None:
-            if decision.issuer is None:
-                return _ANONYMOUS
-            return _ANONYMOUS[0], f'"issuer":"{decision.issuer}","subject":null,"scope":null'
-        if self._identities_policy is not self.policy:
-            self._identities.clear()  # a reloaded policy may forward other claims
-            self._identities_policy = self.policy
-        known = self._identities.get(decision.digest)
+    def _identity(self, token: VerifiedToken) -> tuple[Message, str]:
+        """The response start of an allowed request and the log fields naming the token,
+        from the claims they are made of: the issuer, subject, scope and any other claim
+        the policy forwards."""
+        forward = self.policy.forward_headers
+        key: tuple[str, ...] = (token.issuer, token.subject, token.scope)
+        extra = self._extra_claims
+        if extra:
+            claims = token.claims
+            key += tuple(claim_value(claims.get(claim)) for claim in extra)
+        known = self._identities.get(key)
         if known is not None:
             return known
         issuer = token.issuer_address
         headers = [(b"content-length", b"0")]
-        for name, value in self.policy.forward_headers.values(token):
+        for name, value in forward.values(token, issuer):
             headers.append((name.lower().encode(), value.encode()))
         fields = (
             f'"issuer":"{issuer}","subject":{_json_str(token.subject)},'
             f'"scope":{_json_str(token.scope)}'
         )
-        # Cleared when full rather than LRU: it only saves rebuilding a few strings. An
-        # entry is as large as the token's claims, and only tokens of trusted issuers get
-        # here.
-        charge = 2 * len(fields) + sum(len(name) + len(value) for name, value in headers)
-        self._identities.put(decision.digest, (headers, fields), charge)
-        return headers, fields
+        start = {"type": "http.response.start", "status": 200, "headers": tuple(headers)}
+        # Only tokens of trusted issuers get here; an entry is as large as those claims.
+        charge = 2 * len(fields) + sum(map(len, key))
+        charge += sum(len(name) + len(value) for name, value in headers)
+        self._identities.put(key, (start, fields), charge)
+        return start, fields
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
