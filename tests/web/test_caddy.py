@@ -29,6 +29,9 @@ class Echo(BaseHTTPRequestHandler):
     """The protected API: answers every request with the method, target and headers."""
 
     def answer(self) -> None:
+        # Read the request body first: closing with it unread resets the connection, and
+        # Caddy then answers 502 if the reset overtakes the response.
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
         body = json.dumps(
             {"method": self.command, "uri": self.path, "headers": self.headers.items()}
         ).encode()
