@@ -2,8 +2,8 @@
 the ``hdw::`` signer names of the keys derived from it.
 
 The phrase's rules are ``bip39``'s and the derivation ``bip32``'s; this module holds the
-file format. pycryptodome, hashlib and hmac are imported only to encrypt or decrypt:
-recognising an ``hdw::`` signer must not slow down CLI start-up.
+file format. pycryptodome, hashlib, hmac and the word list are imported only to encrypt,
+decrypt or check a phrase: recognising an ``hdw::`` signer must not slow down CLI start-up.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import os
 from pathlib import Path
 from typing import Protocol
 
-from .bip39 import validate_mnemonic
 from .errors import (
     HDWalletCorruptError,
     HDWalletError,
@@ -120,6 +119,8 @@ def save(
     Without ``overwrite`` an existing file is never replaced, even one that appears
     between a caller's existence check and this write.
     """
+    from .bip39 import validate_mnemonic
+
     blob = encrypt_mnemonic(validate_mnemonic(mnemonic), password)
     target = Path(path)
     if overwrite:
