@@ -200,6 +200,12 @@ def test_hot_commands_run_without_click(
     assert imported(ioctl, args, ("click",)) == (["click"] if click_loaded else [])
 
 
+def test_listing_accounts_loads_no_cryptography(ioctl, light_account) -> None:
+    # Key files name their address: listing them needs no secp256k1, Keccak or OpenSSL.
+    watched = ("click", "coincurve", "sha3", "_hashlib", "uuid", "Crypto")
+    assert imported(ioctl, ["account", "list"], watched) == []
+
+
 def test_a_completion_request_is_answered_by_click_whatever_the_arguments(ioctl) -> None:
     # A shell's completion hook sets the variable; click answers before any command runs.
     env = {"_IOCTL_COMPLETE": "bash_complete", "COMP_WORDS": "ioctl jwt ver", "COMP_CWORD": "2"}
