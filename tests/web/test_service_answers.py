@@ -41,6 +41,13 @@ def remembered(app: VerifierApp) -> int:
     return len(app._answers)
 
 
+def allow_and_remember(app: VerifierApp, token: str) -> None:
+    """Allowed twice: the first request caches the token, the second its whole answer."""
+    assert request(app, token)["status"] == 200
+    assert request(app, token)["status"] == 200
+    assert remembered(app) == 1
+
+
 @pytest.fixture
 def log_fd() -> Iterator[int]:
     fd = os.open(os.devnull, os.O_WRONLY)
@@ -71,9 +78,7 @@ def test_a_remembered_answer_is_dropped_when_the_file_revokes_it(
     app = make_app(tmp_path, issuer, log_fd, "revoked:\n  file: revoked.txt\n")
     app.policy.revoked.check_interval = 0  # read the file on every request
     token = sign()
-    assert request(app, token)["status"] == 200
-    assert request(app, token)["status"] == 200
-    assert remembered(app) == 1
+    allow_and_remember(app, token)
     append_digests(revoked, [token_digest(token)])
     answer = request(app, token)
     assert answer["status"] == 401
@@ -86,9 +91,7 @@ def test_a_remembered_answer_is_dropped_when_its_high_s_twin_is_revoked(
     """The twin's digest is made only once a list has entries: it must still be made."""
     app = make_app(tmp_path, issuer, log_fd)
     token = sign()
-    assert request(app, token)["status"] == 200
-    assert request(app, token)["status"] == 200
-    assert remembered(app) == 1
+    allow_and_remember(app, token)
     verified = jwt.verify(token, issuers=[issuer.address])
     app.policy.revoked.add([token_digest(jwt.twin_token(token, verified.signature))])
     assert request(app, token)["status"] == 401
@@ -99,9 +102,7 @@ def test_a_remembered_answer_is_dropped_by_an_issuer_cut_off_on_reload(
 ) -> None:
     app = make_app(tmp_path, issuer, log_fd)
     token = sign()
-    assert request(app, token)["status"] == 200
-    assert request(app, token)["status"] == 200
-    assert remembered(app) == 1
+    allow_and_remember(app, token)
     assert app.policy_path is not None
     Path(app.policy_path).write_text(
         policy_text(
@@ -118,9 +119,7 @@ def test_a_remembered_answer_is_dropped_when_the_token_expires(
     app = make_app(tmp_path, issuer, log_fd)
     now = int(time.time())
     token = jwt.sign(issuer, sub="weather", scope="Read", exp=now + 1, iat=now - 1)
-    assert request(app, token)["status"] == 200
-    assert request(app, token)["status"] == 200
-    assert remembered(app) == 1
+    allow_and_remember(app, token)
     while int(time.time()) <= now + 1:
         time.sleep(0.05)
     answer = request(app, token)
@@ -133,9 +132,7 @@ def test_a_remembered_answer_is_dropped_on_policy_reload(
 ) -> None:
     app = make_app(tmp_path, issuer, log_fd)
     token = sign(scope="Read")
-    assert request(app, token)["status"] == 200
-    assert request(app, token)["status"] == 200
-    assert remembered(app) == 1
+    allow_and_remember(app, token)
     assert app.policy_path is not None
     Path(app.policy_path).write_text(
         f"issuers: [{issuer.address}]\nroutes:\n  - path: /weather/**\n    scopes: Write\n"
@@ -171,9 +168,7 @@ def test_a_remembered_answer_is_dropped_when_redis_announces_a_revocation(
 ) -> None:
     app = make_app(tmp_path, issuer, log_fd, f"revoked:\n  redis: {redis_server.url}\n")
     token = sign()
-    assert request(app, token)["status"] == 200
-    assert request(app, token)["status"] == 200
-    assert remembered(app) == 1
+    allow_and_remember(app, token)
     # Another replica (or `ioctl jwt revoke`) revokes it: only pub/sub tells this one.
     other = RevocationList(store=RedisStore(redis_server.url))
     other.record([token_digest(token)])
