@@ -154,6 +154,17 @@ def test_token_only_prints_just_the_token(ioctl, light_account) -> None:
     _same_token(light_account, token, "s", "Read", verified.expires_at)
 
 
+@pytest.mark.parametrize("mode", [(), ("-o", "json")])
+def test_token_only_asks_for_the_password_on_stderr(ioctl, light_account, mode) -> None:
+    # The README's TOKEN=$(ioctl jwt sign … --token-only) has no -P: the prompt must not
+    # end up in $TOKEN.
+    r = ioctl("jwt", "sign", "-s", "k1", *mode, "--token-only", "--expires-in", "1m", input="pw\n")
+    assert r.rc == 0, r.stderr
+    token = r.stdout.removesuffix("\n")
+    assert pjwt.verify(token, issuers=[VECTOR_IO])
+    assert "Enter password for #" in r.stderr
+
+
 def test_token_only_in_a_shell_substitution(ioctl, light_account) -> None:
     if shutil.which("sh") is None:
         pytest.skip("no sh")

@@ -183,6 +183,7 @@ def sign(app: App, /, signer: str, password: str, arguments: str, expires_in: in
         exp, claims["exp"] = 0, "0"
     with wrapped(GoCode.ADDRESS, "failed to get signer address"):
         address = app.wallet.resolve_signer(signer or None)
+    app.out.queries_to_stderr = token_only
     key = unlock_signer(app, address, password or None)
     token = _jwt.sign(
         key, sub=claims.get("sub", ""), scope=claims.get("scope", ""), exp=exp, iat=now, alg=alg

@@ -126,6 +126,9 @@ class Output:
 
     def __init__(self, json_mode: bool = False) -> None:
         self.json_mode = json_mode
+        # Set by a command whose stdout is one value for $(…) (jwt sign --token-only):
+        # its prompts then go to stderr, where a terminal still shows them.
+        self.queries_to_stderr = False
 
     def _envelope(self, message_type: str, message: Any) -> None:
         text = gojson.dumps({"messageType": message_type, "message": message}, indent=True)
@@ -146,11 +149,11 @@ class Output:
         sys.stdout.flush()
 
     def query(self, text: str) -> None:
+        stream = sys.stderr if self.queries_to_stderr else sys.stdout
         if self.json_mode:
-            self._envelope("query", text)
-        else:
-            sys.stdout.write(text + "\n")
-            sys.stdout.flush()
+            text = gojson.dumps({"messageType": "query", "message": text}, indent=True)
+        stream.write(text + "\n")
+        stream.flush()
 
     def confirmation(self, info: str) -> None:
         if self.json_mode:
