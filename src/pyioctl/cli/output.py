@@ -11,7 +11,7 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 from enum import IntEnum
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
 from .. import gojson
 from ..errors import PyioctlError
@@ -130,44 +130,45 @@ class Output:
         # its prompts then go to stderr, where a terminal still shows them.
         self.queries_to_stderr = False
 
-    def _envelope(self, message_type: str, message: Any) -> None:
+    @staticmethod
+    def _write(text: str, stream: TextIO) -> None:
+        stream.write(text + "\n")
+        stream.flush()
+
+    def _envelope(self, message_type: str, message: Any, stream: TextIO | None = None) -> None:
         text = gojson.dumps({"messageType": message_type, "message": message}, indent=True)
-        sys.stdout.write(text + "\n")
-        sys.stdout.flush()
+        self._write(text, stream or sys.stdout)
 
     def result(self, text: str, data: Any = None) -> None:
         """A command's result: ``text`` in human mode, ``data`` (or ``text``) in JSON mode."""
         if self.json_mode:
             self._envelope("result", text if data is None else data)
         else:
-            sys.stdout.write(text + "\n")
-            sys.stdout.flush()
+            self._write(text, sys.stdout)
 
     def raw(self, text: str) -> None:
         """Printed as is in both modes (Go prints some values without the envelope)."""
-        sys.stdout.write(text + "\n")
-        sys.stdout.flush()
+        self._write(text, sys.stdout)
 
     def query(self, text: str) -> None:
         stream = sys.stderr if self.queries_to_stderr else sys.stdout
         if self.json_mode:
-            text = gojson.dumps({"messageType": "query", "message": text}, indent=True)
-        stream.write(text + "\n")
-        stream.flush()
+            self._envelope("query", text, stream)
+        else:
+            self._write(text, stream)
 
     def confirmation(self, info: str) -> None:
         if self.json_mode:
             self._envelope("confirmation", {"info": info, "options": ["yes"]})
         else:
-            sys.stdout.write(f"{info}\nOptions: yes\nQuit for anything else.\n")
-            sys.stdout.flush()
+            self._write(f"{info}\nOptions: yes\nQuit for anything else.", sys.stdout)
 
     def warn(self, text: str) -> None:
         """Warnings go to stderr so they never mix with a result that is piped on."""
         if self.json_mode:
-            text = gojson.dumps({"messageType": "warn", "message": text}, indent=True)
-        sys.stderr.write(text + "\n")
-        sys.stderr.flush()
+            self._envelope("warn", text, sys.stderr)
+        else:
+            self._write(text, sys.stderr)
 
     def notice(self, text: str) -> None:
         """Side remarks Go prints on stdout; kept off stdout in JSON mode so it stays JSON."""
@@ -178,8 +179,7 @@ class Output:
 
     def status(self, text: str) -> None:
         """A progress remark for the person at the terminal: stderr, never mixed with results."""
-        sys.stderr.write(text + "\n")
-        sys.stderr.flush()
+        self._write(text, sys.stderr)
 
     @contextlib.contextmanager
     def progress(self, text: str) -> Iterator[Callable[[], None]]:
