@@ -53,9 +53,10 @@ MAX_MEMO_PATH = 512
 
 
 class _CacheEntry:
+    # Weakly referable: the service's remembered answers must not keep evicted entries.
     __slots__ = (
-        "_twin", "decisions", "digest", "not_after", "not_before", "raw", "scopes", "size",
-        "token",
+        "__weakref__", "_twin", "decisions", "digest", "not_after", "not_before", "raw",
+        "scopes", "size", "token",
     )  # fmt: skip
 
     def __init__(self, raw: str, token: VerifiedToken, digest: str, leeway: int) -> None:
