@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 import stat
@@ -11,15 +12,19 @@ import sys
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from helpers import VECTOR_IO, VECTOR_PUB, check_error
+from helpers import VECTOR_IO, VECTOR_KEY, VECTOR_PUB, check_error
 from pyioctl import gojson
 from pyioctl import jwt as pjwt
+from pyioctl.cli.main import main
 from pyioctl.keys import CURVE_ORDER, PrivateKey
 from vectors import real_tokens
 
 HEADER_SEGMENT = "eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9"
 REAL_TOKENS = real_tokens()
+KEY = PrivateKey.from_hex(VECTOR_KEY)
 NO_DEFAULT = (
     'failed to get signer address: use "ioctl config set defaultacc ADDRESS|ALIAS" '
     "to config default account first"
@@ -360,6 +365,61 @@ def test_verify_shows_hostile_claims_escaped(ioctl, light_account):
         f"issuer:     {VECTOR_IO}"
     ]
     assert 'subject:    "weather\\nissuer:     io1forged\\u001b[31m"' in r.stdout
+
+
+def signed_with_header(key: PrivateKey, header: dict, claims: dict) -> str:
+    """A token with any header and claims (``iss`` added), signed by ``key``."""
+
+    def b64(value: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    signing_input = b64(header) + "." + b64({"iss": "0x" + key.public_key.hex(), **claims})
+    signature = base64.urlsafe_b64encode(key.sign(signing_input.encode())).rstrip(b"=")
+    return signing_input + "." + signature.decode()
+
+
+# DEL, a C1 CSI (8-bit ESC [, which terminals act on), a bidi override that reorders
+# what follows, a zero-width space and a tag character: none is a C0 control, which is
+# all JSON escapes.
+_UNSEEN = "w\x7f\x9b2J\u202eevil\u200b\U000e0041"
+
+
+def test_decode_and_verify_escape_every_unprintable_character(ioctl, light_account):
+    forged = signed_with_header(
+        light_account.key,
+        {"alg": "ES256", "typ": "JWT", "kid": _UNSEEN},
+        {"sub": _UNSEEN, "scope": "Read", "exp": 4102444800, "note": _UNSEEN},
+    )
+    for args in (["jwt", "decode", forged], ["jwt", "verify", forged, "--any-issuer"]):
+        r = ioctl(*args)
+        assert r.rc == 0, r.stderr
+        assert all(line.isprintable() for line in r.stdout.splitlines()), r.stdout
+        assert "\\u009b2J\\u202eevil\\u200b\\udb40\\udc41" in r.stdout
+
+
+@settings(max_examples=150, deadline=None)
+@given(header=st.text(max_size=6), claim=st.text(max_size=6), sub=st.text(max_size=6))
+def test_human_output_of_any_token_text_is_printable(
+    header: str, claim: str, sub: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Whatever strings a token's header and claims hold, ``jwt decode`` and ``jwt verify``
+    print only printable lines to the terminal, and the JSON shown reads back as them."""
+    token = signed_with_header(
+        KEY, {"alg": "ES256", "typ": "JWT", "kid": header}, {"sub": sub, "x": claim}
+    )
+    home = tmp_path_factory.mktemp("home")
+    for args in (["jwt", "decode", token], ["jwt", "verify", token, "--any-issuer"]):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("HOME", str(home))
+            out = io.StringIO()
+            patch.setattr(sys, "stdout", out)
+            patch.setattr(sys, "stderr", io.StringIO())
+            assert main(args) == 0
+        text = out.getvalue()
+        assert all(line.isprintable() for line in text.splitlines()), text
+        if args[1] == "decode":
+            shown = json.loads(text.split("claims:\n", 1)[1].split("\n}\n", 1)[0] + "}")
+            assert shown["x"] == claim
 
 
 @pytest.mark.parametrize("scope", ["", "   "])

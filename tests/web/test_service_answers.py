@@ -4,6 +4,7 @@ window, the revocation list (file or Redis-fed), the policy in force, and one-ti
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from helpers import respond, signed_claims
 from pyioctl import jwt
 from pyioctl.keys import PrivateKey
 from pyioctl.policy import Policy, Route, load_policy, token_digest
+from pyioctl.policy.core import _CacheEntry
 from pyioctl.policy.redisstore import RedisStore
 from pyioctl.policy.revocation import RevocationList, append_digests
 from pyioctl.web.service import VerifierApp
@@ -249,5 +251,72 @@ def test_remembered_answers_equal_fresh_ones(operations: list[tuple]) -> None:
                 token = (_TOKENS + _TWINS)[which]
                 fresh = request(VerifierApp(policy(0), log_fd=fd), token, target, method)
                 assert request(app, token, target, method) == fresh, operation
+    finally:
+        os.close(fd)
+
+
+# -- memory: a remembered answer keeps nothing alive that the policy's cache dropped ------
+
+
+def live_entries(tokens: list[str]) -> int:
+    """The policy cache entries of ``tokens`` still in memory, cached or not."""
+    gc.collect()
+    wanted = set(tokens)
+    return sum(1 for o in gc.get_objects() if type(o) is _CacheEntry and o.raw in wanted)
+
+
+def test_remembered_answers_keep_no_token_the_policy_dropped(
+    issuer: PrivateKey, log_fd: int
+) -> None:
+    """Each cache entry holds a verified token and up to 32 decisions: an answer that
+    kept one alive after the policy evicted it would hold memory that neither cache_bytes
+    nor the answer memo's bound counts (6,000 tokens: 14 MiB over a 24 KiB cache)."""
+    policy = Policy(
+        issuers=[issuer.address], routes=[Route("/weather/**", "weather")], cache_size=4
+    )
+    app = VerifierApp(policy, log_fd=log_fd)
+    now = int(time.time())
+    tokens = [
+        jwt.sign(issuer, sub="weather", scope="Read", exp=now + 600, iat=now - 1 - i)
+        for i in range(40)
+    ]
+    for t in tokens:
+        assert request(app, t)["status"] == 200
+        assert request(app, t, WEATHER + "/x")["status"] == 200  # remembered with its entry
+    assert remembered(app) == len(tokens)
+    assert live_entries(tokens) == policy.cached_tokens == 4
+    # Answers whose entry is gone are decided afresh, and still right.
+    for t in tokens:
+        assert request(app, t, WEATHER + "/x")["status"] == 200
+
+
+_SMALL_CACHE_OPERATION = st.tuples(
+    st.integers(0, 2 * len(_TOKENS) - 1), st.sampled_from([WEATHER, WEATHER + "/x", "/nowhere"])
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(1, 3), st.lists(_SMALL_CACHE_OPERATION, max_size=30))
+def test_remembered_answers_live_only_as_long_as_the_policy_caches_their_token(
+    cache_size: int, operations: list[tuple[int, str]]
+) -> None:
+    """Under any eviction order, every remembered answer's token is one the policy still
+    caches (or its entry is gone), and answers equal those of a policy with no cache."""
+    fd = os.open(os.devnull, os.O_WRONLY)
+    try:
+        routes = _ROUTE_SETS[0]
+        policy = Policy(issuers=[_KEY.address], routes=routes, cache_size=cache_size)
+        app = VerifierApp(policy, log_fd=fd)
+        uncached = Policy(issuers=[_KEY.address], routes=routes, cache_size=0)
+        fresh_app = VerifierApp(uncached, log_fd=fd)
+        tokens = _TOKENS + _TWINS
+        for which, target in operations:
+            token = tokens[which]
+            fresh = request(fresh_app, token, target)
+            assert request(app, token, target) == fresh
+            cached = [*policy._cache.values(), None]
+            # Entries are freed as the last reference goes: no collection is needed.
+            assert all(answer.entry() in cached for answer in app._answers._data.values())
+        assert live_entries(tokens) == policy.cached_tokens
     finally:
         os.close(fd)

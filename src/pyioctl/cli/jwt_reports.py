@@ -104,9 +104,9 @@ def decode_token(app: App, token: str | None = None) -> None:
     rows.append(("signature", decoded.signature_hex))
     human = (
         "UNVERIFIED: signature, expiry and issuer were not checked.\nheader:\n"
-        + gojson.dumps(decoded.header, indent=True)
+        + _terminal_json(decoded.header, indent=True)
         + "\nclaims:\n"
-        + gojson.dumps(decoded.claims, indent=True)
+        + _terminal_json(decoded.claims, indent=True)
         + "\n"
         + _table(rows)
     )
@@ -146,7 +146,27 @@ def _time_fields(claims: Mapping[str, Any], now: int) -> list[tuple[str, str]]:
 def _shown(text: str) -> str:
     """A token-controlled string as it may reach a terminal: as is when plain, else as a
     JSON string, so a claim cannot forge lines of the report or send escape codes."""
-    return text if text.isprintable() else gojson.dumps(text)
+    return text if text.isprintable() else _terminal_json(text)
+
+
+def _terminal_json(value: Any, *, indent: bool = False) -> str:
+    """``value`` as JSON that is safe on a terminal. JSON escapes only the C0 controls;
+    DEL, the C1 controls (U+009B is CSI, which terminals act on as ESC [), bidi overrides
+    that reorder the rest of a line and every other unprintable character are escaped
+    too, as ``\\uXXXX`` (a UTF-16 pair beyond U+FFFF), so the text still reads back as
+    the token's. The only raw newlines are the indentation's."""
+    text = gojson.dumps(value, indent=indent)
+    if text.isascii() and "\x7f" not in text:
+        return text
+    return "".join(c if c.isprintable() or c == "\n" else _json_escape(c) for c in text)
+
+
+def _json_escape(char: str) -> str:
+    code = ord(char)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def _table(rows: list[tuple[str, str]]) -> str:

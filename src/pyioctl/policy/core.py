@@ -53,9 +53,10 @@ MAX_MEMO_PATH = 512
 
 
 class _CacheEntry:
+    # Weakly referable: the service's remembered answers must not keep evicted entries.
     __slots__ = (
-        "_twin", "decisions", "digest", "not_after", "not_before", "raw", "scopes", "size",
-        "token",
+        "__weakref__", "_twin", "decisions", "digest", "not_after", "not_before", "raw",
+        "scopes", "size", "token",
     )  # fmt: skip
 
     def __init__(self, raw: str, token: VerifiedToken, digest: str, leeway: int) -> None:
@@ -249,27 +250,40 @@ class Policy:
                 return checked, None
             entry = checked
         verified = entry.token
-        added = 0
         if self.revoked.is_revoked(entry):
             decision = Decision(False, 401, "revoked", "token has been revoked", None, entry.digest)
+            keep = False
         else:
             decision = check_rights(verified, entry.digest, entry.scopes, route.subject, required)
-            if route.one_time and decision.allowed:
-                # Never remembered: once is once.
+            # One-time answers are never remembered: once is once.
+            keep = not (route.one_time and decision.allowed)
+            if not keep:
                 decision = self._use_once(verified, entry.digest, decision)
-            else:
-                added = entry.remember(method, path, decision)
         if fresh:
-            # Cached only now, charged with the decision it already holds: one lock.
+            # No other thread sees the entry yet: it is cached only now, charged with the
+            # decision it already holds (one lock).
+            if keep:
+                entry.remember(method, path, decision)
             self._keep(token, entry)
             return decision, None
-        if added:
-            with self._lock:
-                if self._cache.get(token) is entry:  # else it was evicted meanwhile
-                    self._cache_used += added
-                    self._evict()
+        if keep and self._remember(token, entry, method, path, decision):
             return decision, entry
         return decision, None
+
+    def _remember(
+        self, token: str, entry: _CacheEntry, method: str, path: str, decision: Decision
+    ) -> bool:
+        """Add a decision to a cached entry and charge it, in one step under the lock:
+        an entry evicted between the two would take bytes off the count that were never
+        added to it, and the cache would outgrow ``cache_bytes`` a little more each time."""
+        with self._lock:
+            if self._cache.get(token) is not entry:  # evicted meanwhile: nothing to grow
+                return False
+            added = entry.remember(method, path, decision)
+            if added:
+                self._cache_used += added
+                self._evict()
+        return bool(added)
 
     def _rule(self, method: str, path: str) -> tuple[Route | None, str | None]:
         """The route a request target falls under and the scope ``method`` needs there,
