@@ -258,7 +258,7 @@ class Policy:
             # One-time answers are never remembered: once is once.
             keep = not (route.one_time and decision.allowed)
             if not keep:
-                decision = self._use_once(verified, entry.digest, decision)
+                decision = self._use_once(entry, decision, now)
         if fresh:
             # No other thread sees the entry yet: it is cached only now, charged with the
             # decision it already holds (one lock).
@@ -318,14 +318,18 @@ class Policy:
         self.revoked.refresh()
         return entry.not_before <= now <= entry.not_after and not self.revoked.is_revoked(entry)
 
-    def _use_once(self, verified: VerifiedToken, digest: str, allowed: Decision) -> Decision:
+    def _use_once(self, entry: _CacheEntry, allowed: Decision, now: int) -> Decision:
+        verified, digest = entry.token, entry.digest
         jti = verified.claims.get("jti")
         if not isinstance(jti, str) or not jti:
             return Decision(
                 False, 401, "jti_required", "this route needs a one-time token with a jti",
                 None, digest,
             )  # fmt: skip
-        first = self.revoked.use_once(verified)
+        # The jti stays used for as long as the token is accepted: through the whole
+        # second of exp + leeway (times are whole seconds, and that one still passes).
+        ttl = None if math.isinf(entry.not_after) else int(entry.not_after) - now + 1
+        first = self.revoked.use_once(verified, ttl)
         if first is None:  # fail closed: a replay cannot be ruled out
             return Decision(
                 False, 401, "replay_check_unavailable", "one-time tokens cannot be checked now",

@@ -28,6 +28,9 @@ log = logging.getLogger("pyioctl.policy")
 
 RECONNECT_DELAY = 0.2
 _SOCKET_TIMEOUT = 0.5
+# Redis refuses an expiry whose milliseconds overflow; a one-time key meant to outlive
+# a token valid for longer than this is simply kept.
+_MAX_TTL = 10**10
 
 
 class StoreError(PyioctlError):
@@ -193,17 +196,18 @@ class RedisStore:
         except _redis().RedisError as exc:
             raise StoreError(f"cannot reach Redis at {self.url}: {exc}") from None
 
-    def use_once(self, token: Any) -> bool | None:
-        """SET NX of the token's issuer and ``jti``, expiring with the token."""
+    def use_once(self, token: Any, ttl: int | None) -> bool | None:
+        """SET NX of the token's issuer and ``jti``, kept ``ttl`` seconds (None: for good).
+
+        The caller's ``ttl`` runs to the end of the last second it accepts the token in,
+        leeway included: a relative expiry, so Redis' clock does not shorten it."""
         jti = token.claims.get("jti")
         # By account, not by how the token spells its issuer.
         name = hashlib.sha256(token.public_key.hash160 + b"\0" + jti.encode()).hexdigest()
-        exp = token.claims.get("exp")
+        if ttl is not None and ttl > _MAX_TTL:
+            ttl = None
         try:
-            if isinstance(exp, int) and exp > time.time():
-                ok = self.client().set(f"{self.key}:jti:{name}", "1", nx=True, exat=exp)
-            else:
-                ok = self.client().set(f"{self.key}:jti:{name}", "1", nx=True)
+            ok = self.client().set(f"{self.key}:jti:{name}", "1", nx=True, ex=ttl)
         except _redis().RedisError as exc:
             self._mark(False, exc)
             return None

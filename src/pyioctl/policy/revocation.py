@@ -238,12 +238,13 @@ class RevocationList:
                 out.setdefault(digest, []).append("redis")
         return out
 
-    def use_once(self, token: VerifiedToken) -> bool | None:
-        """Claim a one-time token's ``jti`` across replicas: True the first time, False on
-        a replay, None when it cannot be known (no shared store reachable)."""
+    def use_once(self, token: VerifiedToken, ttl: int | None) -> bool | None:
+        """Claim a one-time token's ``jti`` across replicas for ``ttl`` seconds (None: for
+        good): True the first time, False on a replay, None when it cannot be known (no
+        shared store reachable)."""
         if self.store is None:
             return None
-        return self.store.use_once(token)
+        return self.store.use_once(token, ttl)
 
     @property
     def store_up(self) -> bool | None:

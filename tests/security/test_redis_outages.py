@@ -1,0 +1,113 @@
+"""Redis-shared revocation under the failures a replica meets. A real ``redis-server``
+each time; the policy runs in process, as the adapters run it."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pyioctl.keys import PrivateKey
+from pyioctl.policy import Policy, Route
+from pyioctl.policy.redisstore import RedisStore
+from pyioctl.policy.revocation import RevocationList
+from web.redis_server import RedisServer, needs_redis, running_redis
+
+pytestmark = needs_redis
+
+KEY = PrivateKey.from_bytes(bytes(range(1, 33)))
+KEY_NAME = "ioctl:revoked"
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def token_with(**claims: object) -> str:
+    body = {"iss": "0x" + KEY.public_key.hex(), "scope": "Read", **claims}
+    head = b64(b'{"alg":"ES256","typ":"JWT"}') + "." + b64(json.dumps(body).encode())
+    return head + "." + b64(KEY.sign(head.encode()))
+
+
+def shared_policy(url: str, *, one_time: bool = False, leeway: int = 0) -> Policy:
+    return Policy(
+        issuers=[KEY.public_key.address],
+        routes=[Route("/**", scopes="Read", one_time=one_time)],
+        revoked=RevocationList(store=RedisStore(url, KEY_NAME)),
+        leeway=leeway,
+    )
+
+
+def eventually(check: Callable[[], bool], seconds: float = 3.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    with running_redis(tmp_path) as server:
+        yield server
+
+
+def test_a_one_time_token_cannot_be_replayed_in_its_leeway_after_exp(
+    redis_server: RedisServer,
+) -> None:
+    policy = shared_policy(redis_server.url, one_time=True, leeway=30)
+    exp = int(time.time()) + 1
+    token = token_with(exp=exp, jti="once")
+    assert policy.authorize(token, "GET", "/x").allowed
+    while time.time() < exp + 1.2:
+        time.sleep(0.1)
+    # Past exp, inside the leeway: still a valid token, and still used.
+    assert policy.authorize(token, "GET", "/x").reason == "replayed"
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    leeway=st.integers(0, 10**6),
+    exp_offset=st.one_of(st.none(), st.integers(-(10**6), 10**7), st.just("int64 max")),
+    clock=st.integers(-5, 5),
+)
+def test_a_one_time_key_outlives_every_moment_the_token_is_accepted(
+    redis_server: RedisServer, leeway: int, exp_offset: int | str | None, clock: int
+) -> None:
+    """Whatever exp, leeway and the policy's clock against Redis' say, the key that marks
+    a jti used lives at least until the token stops being accepted, or the use is
+    refused outright; never the other way round."""
+    redis_server.client().flushall()
+    policy = shared_policy(redis_server.url, one_time=True, leeway=leeway)
+    now = int(time.time()) + clock
+    exp = (
+        None if exp_offset is None else now + exp_offset if exp_offset != "int64 max" else 2**63 - 1
+    )
+    claims: dict[str, object] = {"iat": now - 1, "jti": "j"}
+    if exp is not None:
+        claims["exp"] = exp
+    policy.require_exp = exp is not None
+    token = token_with(**claims)
+    decision = policy.authorize(token, "GET", "/x", now=now)
+    if not decision.allowed:
+        assert decision.reason == "expired"
+        return
+    keys = redis_server.client().keys(f"{KEY_NAME}:jti:*")
+    assert len(keys) == 1
+    ttl = redis_server.client().pttl(keys[0])
+    if exp is None:
+        assert ttl == -1  # never expires: the token never does
+    else:
+        assert ttl == -1 or now + ttl / 1000 >= exp + leeway
+    assert policy.authorize(token, "GET", "/x", now=now).reason == "replayed"
