@@ -1,5 +1,7 @@
-"""Redis-shared revocation under the failures a replica meets. A real ``redis-server``
-each time; the policy runs in process, as the adapters run it."""
+"""Redis-shared revocation under the failures a replica meets: entries in the set that are
+not digests, and one-time tokens whose replay key must outlive every moment the policy
+still accepts them. A real ``redis-server`` each time; the policy runs in process, as the
+adapters run it."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pyioctl.keys import PrivateKey
-from pyioctl.policy import Policy, Route
+from pyioctl.policy import Policy, Route, token_digest
 from pyioctl.policy.redisstore import RedisStore
 from pyioctl.policy.revocation import RevocationList
 from web.redis_server import RedisServer, needs_redis, running_redis
@@ -57,6 +59,36 @@ def eventually(check: Callable[[], bool], seconds: float = 3.0) -> bool:
 def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     with running_redis(tmp_path) as server:
         yield server
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(junk=st.lists(st.binary(min_size=0, max_size=80), min_size=1, max_size=3))
+def test_entries_that_are_not_digests_never_stop_a_replica_hearing_of_revocations(
+    redis_server: RedisServer, junk: list[bytes]
+) -> None:
+    import redis
+
+    raw = redis.Redis(host="127.0.0.1", port=redis_server.port)
+    raw.flushall()
+    raw.sadd(KEY_NAME, *junk)
+    policy = shared_policy(redis_server.url)  # loads whatever the set holds
+    token = token_with(exp=int(time.time()) + 3600, jti=junk[0].hex())
+    assert policy.authorize(token, "GET", "/x").allowed
+    for item in junk:
+        raw.publish(KEY_NAME, item)
+    raw.sadd(KEY_NAME, token_digest(token))
+    raw.publish(KEY_NAME, token_digest(token))
+    assert eventually(lambda: policy.authorize(token, "GET", "/x").reason == "revoked", 1.0)
+    assert policy.revoked.store_up
+    # Only digests are kept: junk costs nothing in the local copy.
+    assert policy.revoked.digests == {token_digest(token)}
+    # A fresh replica reads the same set and refuses the token from its first request.
+    assert shared_policy(redis_server.url).authorize(token, "GET", "/x").reason == "revoked"
+    raw.close()
 
 
 def test_a_one_time_token_cannot_be_replayed_in_its_leeway_after_exp(

@@ -7,6 +7,9 @@ nothing published in between is missed), and adds what it hears. When Redis goes
 the copy stays as it was (nothing is un-revoked by an outage), ``up`` turns False and one
 log line says so; the thread reconnects by itself, writes back what it knows (a Redis
 restarted without persistence comes back empty) and reads the set again.
+
+Members are read as bytes and only SHA-256 hex digests are kept: anything else someone
+wrote into the set or the channel is ignored, never a reason to stop listening.
 """
 
 from __future__ import annotations
@@ -28,9 +31,19 @@ log = logging.getLogger("pyioctl.policy")
 
 RECONNECT_DELAY = 0.2
 _SOCKET_TIMEOUT = 0.5
+_HEX = frozenset(b"0123456789abcdefABCDEF")
 # Redis refuses an expiry whose milliseconds overflow; a one-time key meant to outlive
 # a token valid for longer than this is simply kept.
 _MAX_TTL = 10**10
+
+
+def _digests(items: Iterable[bytes]) -> frozenset[str]:
+    """The SHA-256 hex digests among ``items``, lower case; everything else is dropped."""
+    return frozenset(
+        item.decode("ascii").lower()
+        for item in items
+        if type(item) is bytes and len(item) == 64 and _HEX.issuperset(item)
+    )
 
 
 class StoreError(PyioctlError):
@@ -91,7 +104,6 @@ class RedisStore:
                 self.url,
                 socket_timeout=_SOCKET_TIMEOUT,
                 socket_connect_timeout=_SOCKET_TIMEOUT,
-                decode_responses=True,
             )
             self._client_pid = os.getpid()
         return self._client
@@ -102,13 +114,13 @@ class RedisStore:
         """Read the set once now, so the first request already sees it."""
         self._owner = weakref.ref(owner)
         try:
-            self._learn(self.client().smembers(self.key))
+            self._learn(_digests(self.client().smembers(self.key)))
             self._mark(True)
         except _redis().RedisError as exc:
             self._mark(False, exc)
 
     def _learn(self, digests: Iterable[str]) -> None:
-        fresh = frozenset(d.lower() for d in digests if len(d) == 64) - self.known
+        fresh = frozenset(digests) - self.known
         owner = self._owner()
         if fresh and owner is not None:
             self.known = self.known | fresh
@@ -150,7 +162,6 @@ class RedisStore:
                     socket_connect_timeout=_SOCKET_TIMEOUT,
                     socket_keepalive=True,
                     health_check_interval=1,
-                    decode_responses=True,
                 )
                 pubsub = client.pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(self.key)
@@ -159,14 +170,14 @@ class RedisStore:
                     # A Redis restarted without its data must not forget revocations.
                     client.sadd(self.key, *owner.digests)
                 del owner
-                self._learn(client.smembers(self.key))
+                self._learn(_digests(client.smembers(self.key)))
                 self._mark(True)
                 self._synced.set()
                 lost = False
                 while self._owner() is not None:
                     message = pubsub.get_message(timeout=1.0)
                     if message is not None and message.get("type") == "message":
-                        self._learn([message["data"]])
+                        self._learn(_digests([message["data"]]))
             except (redis.RedisError, OSError, ValueError) as exc:
                 lost = True
                 self._mark(False, exc)
@@ -190,9 +201,10 @@ class RedisStore:
         except _redis().RedisError as exc:
             raise StoreError(f"cannot reach Redis at {self.url}: {exc}") from None
 
-    def members(self) -> set[str]:
+    def members(self) -> frozenset[str]:
+        """The digests in the set now (members that are not digests left out)."""
         try:
-            return set(self.client().smembers(self.key))
+            return _digests(self.client().smembers(self.key))
         except _redis().RedisError as exc:
             raise StoreError(f"cannot reach Redis at {self.url}: {exc}") from None
 
