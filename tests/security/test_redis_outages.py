@@ -1,18 +1,20 @@
-"""Redis-shared revocation under the failures a replica meets: entries in the set that are
-not digests, and one-time tokens whose replay key must outlive every moment the policy
-still accepts them. A real ``redis-server`` each time; the policy runs in process, as the
-adapters run it."""
+"""Redis-shared revocation under the failures a replica meets: a policy reloaded while
+Redis is away, entries in the set that are not digests, and one-time tokens whose replay
+key must outlive every moment the policy still accepts them. A real ``redis-server`` each
+time; the policy runs in process, as the adapters run it."""
 
 from __future__ import annotations
 
 import base64
+import gc
 import json
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pyioctl.keys import PrivateKey
@@ -46,6 +48,10 @@ def shared_policy(url: str, *, one_time: bool = False, leeway: int = 0) -> Polic
     )
 
 
+def refused_as_revoked(policy: Policy, token: str) -> bool:
+    return policy.authorize(token, "GET", "/x").reason == "revoked"
+
+
 def eventually(check: Callable[[], bool], seconds: float = 3.0) -> bool:
     deadline = time.monotonic() + seconds
     while not check():
@@ -59,6 +65,26 @@ def eventually(check: Callable[[], bool], seconds: float = 3.0) -> bool:
 def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     with running_redis(tmp_path) as server:
         yield server
+
+
+def test_a_policy_reloaded_while_redis_is_down_keeps_what_the_replica_knew(
+    redis_server: RedisServer,
+) -> None:
+    token = token_with(exp=int(time.time()) + 3600)
+    old = shared_policy(redis_server.url)
+    old.revoked.record([token_digest(token)])
+    assert eventually(partial(refused_as_revoked, old, token))
+    redis_server.kill()
+    # A reload (SIGHUP, or the adapters' file watch) while Redis is away: the new
+    # policy's store cannot read the set, and must not start from nothing.
+    new = shared_policy(redis_server.url)
+    assert refused_as_revoked(new, token)
+    del old
+    gc.collect()
+    assert refused_as_revoked(new, token)
+    # Redis comes back empty: the reloaded replica writes back what it knows.
+    redis_server.start()
+    assert eventually(lambda: token_digest(token) in redis_server.client().smembers(KEY_NAME))
 
 
 @settings(
@@ -143,3 +169,45 @@ def test_a_one_time_key_outlives_every_moment_the_token_is_accepted(
     else:
         assert ttl == -1 or now + ttl / 1000 >= exp + leeway
     assert policy.authorize(token, "GET", "/x", now=now).reason == "replayed"
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(steps=st.lists(st.sampled_from(["revoke", "kill", "start", "reload"]), max_size=8))
+@example(steps=["revoke", "kill", "reload", "start"])
+def test_no_sequence_of_outages_and_reloads_un_revokes_a_token(
+    redis_server: RedisServer, steps: list[str]
+) -> None:
+    """Revocations, Redis dying and coming back empty, and reloads in any order: the
+    policy in force refuses every token ever revoked, and a Redis that is up ends up
+    holding all of them again."""
+    assert redis_server.process is not None
+    if redis_server.process.poll() is not None:  # the previous example left it dead
+        redis_server.start()
+    redis_server.client().flushall()
+    policy = shared_policy(redis_server.url)
+    revoked: list[str] = []
+    up = True
+    for n, step in enumerate(steps):
+        if step == "revoke" and up:
+            token = token_with(exp=int(time.time()) + 3600, jti=f"{n}")
+            policy.revoked.record([token_digest(token)])
+            revoked.append(token)
+            assert eventually(partial(refused_as_revoked, policy, token), 1.0)
+        elif step == "kill" and up:
+            redis_server.kill()
+            up = False
+        elif step == "start" and not up:
+            redis_server.start()
+            up = True
+        elif step == "reload":
+            policy = shared_policy(redis_server.url)
+            gc.collect()  # the old policy, and its store, are gone
+        for token in revoked:
+            assert refused_as_revoked(policy, token), steps[: n + 1]
+    if up:
+        wanted = {token_digest(token) for token in revoked}
+        assert eventually(lambda: wanted <= redis_server.client().smembers(KEY_NAME))

@@ -6,7 +6,9 @@ background thread subscribes to the channel, then reads the whole set (in that o
 nothing published in between is missed), and adds what it hears. When Redis goes away
 the copy stays as it was (nothing is un-revoked by an outage), ``up`` turns False and one
 log line says so; the thread reconnects by itself, writes back what it knows (a Redis
-restarted without persistence comes back empty) and reads the set again.
+restarted without persistence comes back empty) and reads the set again. A store made
+while Redis is away (a policy reloaded during an outage) starts from what the process's
+other stores of the same set know, so a reload un-revokes nothing either.
 
 Members are read as bytes and only SHA-256 hex digests are kept: anything else someone
 wrote into the set or the channel is ignored, never a reason to stop listening.
@@ -93,6 +95,7 @@ class RedisStore:
         self._client_pid: int | None = None
         self._client: Any = None
         self._was_up: bool | None = None
+        _STORES.add(self)
 
     def __repr__(self) -> str:
         return f"RedisStore({self.url!r}, {self.key!r})"
@@ -117,6 +120,13 @@ class RedisStore:
             self._learn(_digests(self.client().smembers(self.key)))
             self._mark(True)
         except _redis().RedisError as exc:
+            # The set cannot be read: what this process already knows of it still holds.
+            self._learn(
+                digest
+                for store in list(_STORES)
+                if (store.url, store.key) == (self.url, self.key)
+                for digest in store.known
+            )
             self._mark(False, exc)
 
     def _learn(self, digests: Iterable[str]) -> None:
@@ -146,14 +156,14 @@ class RedisStore:
         if self._running:
             return
         self._running = True
-        _STORES.add(self)
         self._synced.clear()
         threading.Thread(target=self._listen, name="pyioctl-revocations", daemon=True).start()
         self._synced.wait(2 * _SOCKET_TIMEOUT)
 
     def _listen(self) -> None:
         redis = _redis()
-        lost = False
+        # A store that could not read the set at its start writes back what it inherited.
+        lost = not self.up
         while self._owner() is not None:
             client = None
             try:
