@@ -181,6 +181,11 @@ class _GlobAutomaton:
         return bool(state & self._accept)
 
 
+def _all_rights(first: str, second: str) -> str:
+    """One scope string holding the rights of both (each once, compared in any case)."""
+    return " ".join({right.casefold(): right for right in (first + " " + second).split()}.values())
+
+
 @dataclass(frozen=True)
 class Route:
     """One policy rule: requests whose path matches ``path`` need a token for ``subject``
@@ -215,6 +220,13 @@ class Route:
                     methods.pop(method.upper(), None)
                 else:
                     methods[method.upper()] = scope
+            # Starlette, Flask and Django answer HEAD with the GET handler: HEAD needs every
+            # right GET needs, and is refused where GET is, unless the route names HEAD.
+            get = methods.get("GET")
+            if get is not None and "HEAD" in methods:
+                methods["HEAD"] = _all_rights(methods["HEAD"], get)
+            elif get is None and not any(m.upper() == "HEAD" for m in self.scopes or {}):
+                methods.pop("HEAD", None)
         object.__setattr__(self, "_methods", methods)
 
     def matches(self, path: str) -> bool:
