@@ -43,9 +43,12 @@ def canonical_path(target: str, *, literal: bool = False) -> str | None:
     handler). Refused: ``.``/``..`` and empty segments (also percent-encoded, any case),
     ``%2F``, ``%5C``, ``%00``, backslashes, control characters, invalid escapes, invalid
     UTF-8 once decoded, and absolute-form URLs that do not parse. ``literal`` (gRPC method
-    names, which are never percent-encoded) refuses every ``%`` and the absolute form.
+    names, which are never percent-encoded and have no query: the server dispatches the
+    whole name) refuses every ``%`` and ``?`` and the absolute form.
     One pass over the text: the cost is linear in its size.
     """
+    if literal and "?" in target:
+        return None
     path = target.split("?", 1)[0]
     if not path.isascii() or _RAW_UNSAFE.search(path) is not None:
         return None

@@ -7,9 +7,10 @@ UNAUTHENTICATED (401) or PERMISSION_DENIED (403) before the handler runs; allowe
 find the verified token with :func:`current_token`. :class:`PolicyInterceptor` serves
 ``grpc.server``, :class:`AioPolicyInterceptor` ``grpc.aio.server``, with the same decisions.
 
-Method names are matched literally: gRPC never percent-encodes them, so a name holding
-``%``, a ``.``/``..`` or empty segment, or anything else a canonical path may not is refused
-(``PERMISSION_DENIED``, reason ``unsafe_path``) rather than decoded or resolved.
+Method names are matched literally: gRPC never percent-encodes them and the server
+dispatches the whole name, so a name holding ``%`` or ``?``, a ``.``/``..`` or empty
+segment, or anything else a canonical path may not is refused (``PERMISSION_DENIED``,
+reason ``unsafe_path``) rather than decoded, cut at the ``?`` or resolved.
 
 Needs the ``grpc`` extra (grpcio).
 """
