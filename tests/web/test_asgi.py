@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -9,6 +10,8 @@ from typing import Annotated
 
 import pytest
 from fastapi import Depends, FastAPI
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -100,6 +103,29 @@ def test_lifespan_passes_through(policy_file: Path) -> None:
     with TestClient(PolicyMiddleware(app, policy_file)):
         pass
     assert started == [True]
+
+
+@settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(kind=st.text(max_size=20).filter(lambda k: k not in ("http", "websocket", "lifespan")))
+def test_unknown_scope_types_never_reach_the_app(policy_file: Path, kind: str) -> None:
+    # A future or custom connection type the policy cannot judge: refused, not passed on.
+    reached = []
+
+    async def app(scope, receive, send) -> None:
+        reached.append(scope)
+
+    async def receive() -> dict:
+        return {"type": f"{kind}.connect"}
+
+    async def send(message) -> None:
+        reached.append(message)
+
+    middleware = PolicyMiddleware(app, policy_file)
+    with pytest.raises(ValueError, match="cannot judge ASGI scope type"):
+        asyncio.run(middleware({"type": kind, "path": "/weather/x", "headers": []}, receive, send))
+    assert reached == []
 
 
 def assert_denial_body(r, error: str) -> None:

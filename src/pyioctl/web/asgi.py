@@ -46,6 +46,10 @@ class PolicyMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind != "http" and kind != "websocket":
+            if kind != "lifespan":
+                # A connection type the policy cannot judge must not reach the app unjudged
+                # (fail closed); the ASGI spec asks apps to raise on a scope they do not know.
+                raise ValueError(f"PolicyMiddleware cannot judge ASGI scope type {kind!r}")
             await self.app(scope, receive, send)
             return
         auth = [value for name, value in scope["headers"] if name == b"authorization"]
