@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import pytest
 from flask import Flask, jsonify, request
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from pyioctl import jwt
 from pyioctl.keys import PrivateKey
+from pyioctl.policy import policy_from_yaml as load_policy_text
 from pyioctl.web.wsgi import ENVIRON_KEY, PolicyMiddleware
 
 
@@ -104,3 +109,76 @@ def test_absolute_form_request_target_is_checked_by_its_path(
     }
     PolicyMiddleware(app, policy)(environ, lambda status, headers: statuses.append(status))
     assert reached == [] and statuses[0].startswith("403")
+
+
+def admin_policy(tmp_path: Path, issuer: PrivateKey) -> Path:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        f"issuers: [{issuer.address}]\ndefault: allow\nroutes:\n"
+        "  - path: /admin/**\n    scopes: Admin\n"
+    )
+    return policy
+
+
+def test_a_path_rewritten_before_the_middleware_is_judged_as_the_app_routes_it(
+    tmp_path: Path, issuer: PrivateKey, sign
+) -> None:
+    # mod_rewrite or a prefix-stripping middleware changes PATH_INFO but not REQUEST_URI:
+    # the client's /v1/admin/secret is served as /admin/secret and must be judged so.
+    app = Flask(__name__)
+
+    @app.route("/admin/secret")
+    def secret():
+        return "secret"
+
+    app.wsgi_app = PolicyMiddleware(app.wsgi_app, admin_policy(tmp_path, issuer))
+    inner = app.wsgi_app
+
+    def strip_v1(environ, start_response):
+        environ["PATH_INFO"] = environ["PATH_INFO"].removeprefix("/v1")
+        return inner(environ, start_response)
+
+    app.wsgi_app = strip_v1
+    r = app.test_client().get("/v1/admin/secret", headers={"Authorization": f"Bearer {sign()}"})
+    assert (r.status_code, r.json["error"]) == (403, "insufficient_scope")
+
+
+_SEGMENTS = st.sampled_from(["admin", "v1", "weather", "%2e%2e", "..", "%2F", "a%20b", "ä", ""])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    client_path=st.lists(_SEGMENTS, min_size=1, max_size=4).map("/".join),
+    served=st.one_of(st.none(), st.lists(_SEGMENTS, min_size=1, max_size=4).map("/".join)),
+    raw_key=st.sampled_from(["RAW_URI", "REQUEST_URI"]),
+    absolute=st.booleans(),
+)
+def test_the_app_only_serves_paths_the_policy_allowed(
+    client_path: str, served: str | None, raw_key: str, absolute: bool
+) -> None:
+    # Whatever the raw target says and whatever rewrote PATH_INFO, a request reaches the
+    # app only if the policy allows the path the app serves.
+    issuer = PrivateKey.from_bytes(b"\x01" * 32)
+    policy = load_policy_text(
+        f"issuers: [{issuer.address}]\ndefault: allow\nroutes:\n"
+        "  - path: /admin/**\n    scopes: Admin\n"
+    )
+    token = jwt.sign(issuer, sub="weather", scope="Read", exp=2**40)
+    raw = ("http://example.com" if absolute else "") + client_path
+    path_info = unquote(client_path, "latin-1") if served is None else unquote(served, "latin-1")
+    reached = []
+
+    def app(environ, start_response):
+        reached.append(environ["PATH_INFO"])
+        start_response("204 No Content", [])
+        return [b""]
+
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path_info,
+        raw_key: raw,
+        "HTTP_AUTHORIZATION": f"Bearer {token}",
+    }
+    PolicyMiddleware(app, policy)(environ, lambda status, headers: None)
+    if reached:
+        assert policy.authorize(token, "GET", quote(path_info.encode("latin-1"))).allowed

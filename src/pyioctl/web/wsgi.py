@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote_to_bytes
 
 from ..policy import Policy
 from .bearer import app_decision, bearer_token, denial
@@ -24,13 +24,19 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 def _target(environ: dict[str, Any]) -> str:
-    # The raw target keeps percent-escapes, so authorize decodes exactly once; PATH_INFO
-    # is already decoded (as latin-1), so it is re-quoted when no server gives the raw one.
+    """The request target to judge: the path the app will route, SCRIPT_NAME + PATH_INFO.
+
+    The raw target (RAW_URI, REQUEST_URI) is judged instead when it spells that same path,
+    because it keeps the escapes decoding hides (``%2F``, ``%2e%2e``), which the policy
+    refuses, and authorize then decodes exactly once. When something before this
+    middleware rewrote the path (Apache mod_rewrite, a prefix-stripping middleware) or the
+    target is in absolute form, the raw target names another path than the one the app
+    serves, and that one is judged, re-quoted (PATH_INFO is decoded, as latin-1)."""
+    path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1")
     raw: str | None = environ.get("RAW_URI") or environ.get("REQUEST_URI")
-    if raw:
+    if raw and raw.isascii() and unquote_to_bytes(raw.split("?", 1)[0]) == path:
         return raw
-    path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-    return quote(path.encode("latin-1"))
+    return quote(path)
 
 
 class PolicyMiddleware:
