@@ -1,13 +1,15 @@
 """Redis-shared revocation under the failures a replica meets: a policy reloaded while
-Redis is away, entries in the set that are not digests, and one-time tokens whose replay
-key must outlive every moment the policy still accepts them. A real ``redis-server`` each
-time; the policy runs in process, as the adapters run it."""
+Redis is away, entries in the set that are not digests, one-time tokens whose replay key
+must outlive every moment the policy still accepts them, and connections that go silent or
+are cut without Redis going down (through a relay that can freeze them). A real
+``redis-server`` each time; the policy runs in process, as the adapters run it."""
 
 from __future__ import annotations
 
 import base64
 import gc
 import json
+import logging
 import time
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -19,9 +21,10 @@ from hypothesis import strategies as st
 
 from pyioctl.keys import PrivateKey
 from pyioctl.policy import Policy, Route, token_digest
-from pyioctl.policy.redisstore import RedisStore
+from pyioctl.policy.redisstore import LIVENESS_SECONDS, RECONNECT_DELAY, RedisStore
 from pyioctl.policy.revocation import RevocationList
 from web.redis_server import RedisServer, needs_redis, running_redis
+from web.relay import Relay, relaying
 
 pytestmark = needs_redis
 
@@ -39,11 +42,13 @@ def token_with(**claims: object) -> str:
     return head + "." + b64(KEY.sign(head.encode()))
 
 
-def shared_policy(url: str, *, one_time: bool = False, leeway: int = 0) -> Policy:
+def shared_policy(
+    url: str, *, one_time: bool = False, leeway: int = 0, liveness: float = LIVENESS_SECONDS
+) -> Policy:
     return Policy(
         issuers=[KEY.public_key.address],
         routes=[Route("/**", scopes="Read", one_time=one_time)],
-        revoked=RevocationList(store=RedisStore(url, KEY_NAME)),
+        revoked=RevocationList(store=RedisStore(url, KEY_NAME, liveness=liveness)),
         leeway=leeway,
     )
 
@@ -211,3 +216,121 @@ def test_no_sequence_of_outages_and_reloads_un_revokes_a_token(
     if up:
         wanted = {token_digest(token) for token in revoked}
         assert eventually(lambda: wanted <= redis_server.client().smembers(KEY_NAME))
+
+
+# Short enough to keep these tests quick; the production bound is LIVENESS_SECONDS.
+LIVENESS = 0.4
+# What a loaded test machine may add to a bound: thread wake-ups, a reconnect.
+SLACK = 0.6
+
+
+def revoke_on_redis(server: RedisServer, token: str) -> None:
+    """``ioctl jwt revoke`` from another host: straight to Redis, not through the relay."""
+    client = server.client()
+    client.sadd(KEY_NAME, token_digest(token))
+    client.publish(KEY_NAME, token_digest(token))
+    client.close()
+
+
+def down_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if " is down (" in r.getMessage()]
+
+
+def listening_policy(relay: Relay) -> Policy:
+    policy = shared_policy(relay.url(), liveness=LIVENESS)
+    # The first request starts the listener and waits until it has read the set.
+    assert policy.authorize(token_with(exp=int(time.time()) + 3600), "GET", "/x").allowed
+    assert policy.revoked.store_up
+    return policy
+
+
+def test_a_frozen_connection_is_given_up_and_what_was_revoked_meanwhile_is_known(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A partition that closes nothing: the listener's socket stays open and silent. The
+    replica must say it lost Redis, reconnect (the new connection gets through) and
+    refuse what was revoked meanwhile, each within the liveness bound."""
+    caplog.set_level(logging.WARNING, logger="pyioctl.policy")
+    with relaying(redis_server.port) as relay:
+        policy = listening_policy(relay)
+        token = token_with(exp=int(time.time()) + 3600, jti="frozen")
+        relay.freeze()
+        frozen = time.monotonic()
+        revoke_on_redis(redis_server, token)
+        assert eventually(lambda: not policy.revoked.store_up, LIVENESS + SLACK)
+        noticed = time.monotonic() - frozen
+        assert down_lines(caplog) and "no answer to PING" in down_lines(caplog)[0]
+        assert eventually(partial(refused_as_revoked, policy, token), RECONNECT_DELAY + SLACK)
+        known = time.monotonic() - frozen
+        assert eventually(lambda: policy.revoked.store_up is True, SLACK)
+        print(f"silence noticed after {noticed:.2f} s, revocation known after {known:.2f} s")
+        assert noticed <= LIVENESS + SLACK
+        assert known <= LIVENESS + RECONNECT_DELAY + SLACK
+
+
+def test_a_healthy_idle_connection_is_kept(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Nothing published for several times the bound: the PINGs are answered, the
+    connection stays, and a revocation still arrives on it at once."""
+    caplog.set_level(logging.WARNING, logger="pyioctl.policy")
+    with relaying(redis_server.port) as relay:
+        policy = listening_policy(relay)
+        connections = relay.accepted
+        time.sleep(4 * LIVENESS)
+        assert policy.revoked.store_up
+        assert relay.accepted == connections  # no reconnect
+        assert caplog.records == []
+        token = token_with(exp=int(time.time()) + 3600, jti="idle")
+        revoke_on_redis(redis_server, token)
+        assert eventually(partial(refused_as_revoked, policy, token), 0.5)
+
+
+def test_a_cut_connection_is_an_outage_and_the_set_is_read_again(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A connection reset with Redis up is an outage like any other: the set is read again
+    on reconnecting, or a revocation published while no connection was subscribed would
+    be lost (stood for here by a member added without a message)."""
+    caplog.set_level(logging.WARNING, logger="pyioctl.policy")
+    with relaying(redis_server.port) as relay:
+        policy = listening_policy(relay)
+        token = token_with(exp=int(time.time()) + 3600, jti="cut")
+        redis_server.client().sadd(KEY_NAME, token_digest(token))
+        relay.cut()
+        assert eventually(partial(refused_as_revoked, policy, token), RECONNECT_DELAY + SLACK)
+        assert len(down_lines(caplog)) == 1
+        assert eventually(lambda: policy.revoked.store_up is True, SLACK)
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(steps=st.lists(st.sampled_from(["freeze", "thaw", "cut", "revoke"]), max_size=5))
+@example(steps=["freeze", "revoke", "thaw", "revoke"])
+@example(steps=["revoke", "freeze", "revoke", "revoke", "cut", "revoke"])
+def test_every_revocation_is_known_within_the_bound_whatever_the_link_does(
+    redis_server: RedisServer, steps: list[str]
+) -> None:
+    """Connections frozen, thawed and cut in any order around revocations made on Redis:
+    each revocation is refused by the replica within the liveness bound plus a
+    reconnect, and nothing once refused passes again."""
+    redis_server.client().flushall()
+    with relaying(redis_server.port) as relay:
+        policy = listening_policy(relay)
+        revoked: list[str] = []
+        for n, step in enumerate(steps):
+            if step == "revoke":
+                token = token_with(exp=int(time.time()) + 3600, jti=f"{n}")
+                revoke_on_redis(redis_server, token)
+                revoked.append(token)
+                bound = LIVENESS + RECONNECT_DELAY + SLACK
+                assert eventually(partial(refused_as_revoked, policy, token), bound), steps
+            else:
+                getattr(relay, step)()
+            for token in revoked:
+                assert refused_as_revoked(policy, token), steps[: n + 1]
+    del policy
+    gc.collect()

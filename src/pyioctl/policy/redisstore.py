@@ -10,6 +10,15 @@ restarted without persistence comes back empty) and reads the set again. A store
 while Redis is away (a policy reloaded during an outage) starts from what the process's
 other stores of the same set know, so a reload un-revokes nothing either.
 
+A connection that dies without closing (a network partition, a firewall dropping its
+state, a frozen Redis host) counts as an outage too: after half of ``LIVENESS_SECONDS``
+(3 s) without a message the listener sends its own PING on the subscribed connection, and
+when nothing at all has arrived for ``LIVENESS_SECONDS`` it gives the connection up and
+reconnects as above. So a revocation published while this replica could not hear it is
+known at the latest ``LIVENESS_SECONDS`` plus one reconnect after it was made. Every
+other connection failure goes the same way: redis-py's own silent reconnect (which
+resubscribes but never re-reads the set, losing what was published meanwhile) is off.
+
 Members are read as bytes and only SHA-256 hex digests are kept: anything else someone
 wrote into the set or the channel is ignored, never a reason to stop listening.
 """
@@ -32,6 +41,7 @@ from .errors import PolicyError
 log = logging.getLogger("pyioctl.policy")
 
 RECONNECT_DELAY = 0.2
+LIVENESS_SECONDS = 3.0
 _SOCKET_TIMEOUT = 0.5
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 # Redis refuses an expiry whose milliseconds overflow; a one-time key meant to outlive
@@ -78,7 +88,9 @@ class RedisStore:
     """The Redis side of a :class:`~.revocation.RevocationList`; ``key`` names the set and
     the channel, and prefixes the one-time-token keys."""
 
-    def __init__(self, url: str, key: str = "ioctl:revoked") -> None:
+    def __init__(
+        self, url: str, key: str = "ioctl:revoked", *, liveness: float = LIVENESS_SECONDS
+    ) -> None:
         redis = _redis()
         try:
             redis.connection.parse_url(url)
@@ -86,6 +98,7 @@ class RedisStore:
             raise PolicyError(f"redis URL {url!r}: {exc}") from None
         self.url = url
         self.key = key
+        self.liveness = liveness
         self.known: frozenset[str] = frozenset()
         self.up = False
         # Weak: a replaced policy's list goes away, and its listener with it.
@@ -170,8 +183,11 @@ class RedisStore:
                 client = redis.Redis.from_url(
                     self.url,
                     socket_connect_timeout=_SOCKET_TIMEOUT,
+                    # Bounds the write-back and the read of the set on a silent connection.
+                    socket_timeout=self.liveness,
                     socket_keepalive=True,
-                    health_check_interval=1,
+                    # A connection lost must reach this loop, which reads the set again.
+                    retry=redis.retry.Retry(redis.backoff.NoBackoff(), 0),
                 )
                 pubsub = client.pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(self.key)
@@ -184,10 +200,25 @@ class RedisStore:
                 self._mark(True)
                 self._synced.set()
                 lost = False
+                heard = time.monotonic()
+                pinged = False
                 while self._owner() is not None:
-                    message = pubsub.get_message(timeout=1.0)
-                    if message is not None and message.get("type") == "message":
-                        self._learn(_digests([message["data"]]))
+                    # A silent socket is not a live one: nothing tells a quiet channel
+                    # from a dead peer but an answer to a PING of our own.
+                    due = heard + self.liveness / (1 if pinged else 2)
+                    wait = min(1.0, max(0.0, due - time.monotonic()))
+                    message = pubsub.get_message(timeout=wait)
+                    if message is not None:
+                        heard, pinged = time.monotonic(), False
+                        if message.get("type") == "message":
+                            self._learn(_digests([message["data"]]))
+                    elif time.monotonic() >= due:
+                        if pinged:
+                            raise redis.ConnectionError(
+                                f"no answer to PING in {self.liveness / 2:g} s"
+                            )
+                        pubsub.ping()
+                        pinged = True
             except (redis.RedisError, OSError, ValueError) as exc:
                 lost = True
                 self._mark(False, exc)
