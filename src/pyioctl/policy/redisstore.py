@@ -49,6 +49,16 @@ _HEX = frozenset(b"0123456789abcdefABCDEF")
 _MAX_TTL = 10**10
 
 
+def _server_run(client: Any) -> str | None:
+    """The Redis server's ``run_id``, new at every start; None where INFO is not allowed
+    (an ACL may refuse it), and then no restart is ever assumed."""
+    try:
+        run = client.info("server").get("run_id")
+    except _redis().ResponseError:
+        return None
+    return run if isinstance(run, str) else None
+
+
 def _digests(items: Iterable[bytes]) -> frozenset[str]:
     """The SHA-256 hex digests among ``items``, lower case; everything else is dropped."""
     return frozenset(
@@ -100,6 +110,8 @@ class RedisStore:
         self.key = key
         self.liveness = liveness
         self.known: frozenset[str] = frozenset()
+        # The run of the Redis server whose set ``known`` last agreed with (see attach).
+        self.server_run: str | None = None
         self.up = False
         # Weak: a replaced policy's list goes away, and its listener with it.
         self._owner: Callable[[], Any] = lambda: None
@@ -127,19 +139,38 @@ class RedisStore:
     # -- the local copy ---------------------------------------------------------------------
 
     def attach(self, owner: Any) -> None:
-        """Read the set once now, so the first request already sees it."""
+        """Read the set once now, so the first request already sees it.
+
+        What the process's other stores of the same set know still holds when the set
+        cannot be read, and when Redis has restarted since they read it (a Redis without
+        persistence comes back empty, and their listeners may not have written it back
+        yet, or ever, if their policy is being replaced by this one); that is then written
+        back. A set read from the same server run is the truth: a digest removed from it
+        on purpose (SREM, then reload) stays removed."""
         self._owner = weakref.ref(owner)
+        peers = [
+            s for s in list(_STORES) if s is not self and (s.url, s.key) == (self.url, self.key)
+        ]
         try:
-            self._learn(_digests(self.client().smembers(self.key)))
+            client = self.client()
+            members = _digests(client.smembers(self.key))
+            run = _server_run(client)
+            lost = (
+                frozenset(
+                    digest
+                    for store in peers
+                    if store.server_run is not None and store.server_run != run
+                    for digest in store.known
+                )
+                - members
+            )
+            if lost:
+                client.sadd(self.key, *lost)
+            self._learn(members | lost)
+            self.server_run = run
             self._mark(True)
         except _redis().RedisError as exc:
-            # The set cannot be read: what this process already knows of it still holds.
-            self._learn(
-                digest
-                for store in list(_STORES)
-                if (store.url, store.key) == (self.url, self.key)
-                for digest in store.known
-            )
+            self._learn(digest for store in peers for digest in store.known)
             self._mark(False, exc)
 
     def _learn(self, digests: Iterable[str]) -> None:
@@ -197,6 +228,7 @@ class RedisStore:
                     client.sadd(self.key, *owner.digests)
                 del owner
                 self._learn(_digests(client.smembers(self.key)))
+                self.server_run = _server_run(client)
                 self._mark(True)
                 self._synced.set()
                 lost = False
