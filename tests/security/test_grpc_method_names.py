@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from concurrent import futures
 from typing import Any
 
 import grpc
@@ -22,6 +21,7 @@ from pyioctl import jwt
 from pyioctl.keys import PrivateKey
 from pyioctl.policy import Policy, Route
 from pyioctl.web.grpc import PolicyInterceptor
+from web.servers import grpc_channel
 
 KEY = PrivateKey.generate()
 NOW = int(time.time())
@@ -40,16 +40,8 @@ class CatchAll(grpc.GenericRpcHandler):
 
 @pytest.fixture(scope="module")
 def channel() -> Iterator[grpc.Channel]:
-    server = grpc.server(
-        futures.ThreadPoolExecutor(max_workers=2),
-        interceptors=[PolicyInterceptor(POLICY)],
-        handlers=[CatchAll()],
-    )
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-    with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
+    with grpc_channel(PolicyInterceptor(POLICY), CatchAll()) as ch:
         yield ch
-    server.stop(None)
 
 
 def served(channel: grpc.Channel, method: str) -> str | None:

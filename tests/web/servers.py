@@ -1,5 +1,6 @@
-"""Real HTTP servers on 127.0.0.1 in a thread of the test process, for apps built in
-the test: uvicorn for ASGI, werkzeug (Flask's server) for WSGI. Each yields its port."""
+"""Real servers on 127.0.0.1 in threads of the test process, for apps built in the test:
+uvicorn for ASGI and werkzeug (Flask's server) for WSGI, each yielding its port, and a
+grpcio server, yielding a channel to it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from concurrent import futures
 
+import grpc
 import uvicorn
 from werkzeug.serving import make_server
 
@@ -42,3 +45,20 @@ def werkzeug_serving(app) -> Iterator[int]:
     finally:
         server.shutdown()
         thread.join(10)
+
+
+@contextlib.contextmanager
+def grpc_channel(
+    interceptor: grpc.ServerInterceptor, handler: grpc.GenericRpcHandler
+) -> Iterator[grpc.Channel]:
+    """A grpcio server with ``interceptor`` in front of ``handler``, and a channel to it."""
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=4), interceptors=[interceptor], handlers=[handler]
+    )
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            yield channel
+    finally:
+        server.stop(None)

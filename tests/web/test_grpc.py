@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from concurrent import futures
 from pathlib import Path
 
 import grpc
@@ -11,6 +10,8 @@ import pytest
 
 from pyioctl.keys import PrivateKey
 from pyioctl.web.grpc import PolicyInterceptor, current_token
+
+from .servers import grpc_channel
 
 SERVICE = "iotexapi.APIService"
 
@@ -35,16 +36,8 @@ def channel(policy_file: Path) -> Iterator[grpc.Channel]:
             "StreamBlocks": grpc.unary_stream_rpc_method_handler(_count),
         },
     )
-    server = grpc.server(
-        futures.ThreadPoolExecutor(max_workers=4),
-        interceptors=[PolicyInterceptor(policy_file)],
-        handlers=[handler],
-    )
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-    with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
+    with grpc_channel(PolicyInterceptor(policy_file), handler) as ch:
         yield ch
-    server.stop(None)
 
 
 def call(channel: grpc.Channel, method: str, body: bytes, metadata=()):
@@ -120,21 +113,11 @@ class _AnyMethod(grpc.GenericRpcHandler):
 def test_unsafe_method_names_are_refused(policy_file: Path, sign) -> None:
     from .test_grpc_aio import UNSAFE_METHODS
 
-    server = grpc.server(
-        futures.ThreadPoolExecutor(max_workers=2),
-        interceptors=[PolicyInterceptor(policy_file)],
-        handlers=[_AnyMethod()],
-    )
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
     metadata = [("authorization", f"bearer {sign(sub='iotex-api', scope='Read')}")]
-    try:
-        with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
-            assert call(ch, "GetAccount", b"ok", metadata)
-            for method in UNSAFE_METHODS:
-                with pytest.raises(grpc.RpcError) as info:
-                    ch.unary_unary(method)(b"", metadata=metadata, timeout=5)
-                assert info.value.code() == grpc.StatusCode.PERMISSION_DENIED, method
-                assert "canonical" in info.value.details()
-    finally:
-        server.stop(None)
+    with grpc_channel(PolicyInterceptor(policy_file), _AnyMethod()) as ch:
+        assert call(ch, "GetAccount", b"ok", metadata)
+        for method in UNSAFE_METHODS:
+            with pytest.raises(grpc.RpcError) as info:
+                ch.unary_unary(method)(b"", metadata=metadata, timeout=5)
+            assert info.value.code() == grpc.StatusCode.PERMISSION_DENIED, method
+            assert "canonical" in info.value.details()
