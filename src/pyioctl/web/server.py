@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ..errors import PyioctlError
 from ..policy import Policy, load_policy
@@ -279,6 +279,7 @@ def _start(
 
 
 _PR_SET_PDEATHSIG = 1
+_HANDLED = {signal.SIGHUP, signal.SIGTERM, signal.SIGINT}
 _ORPHAN_POLL = 1.0
 
 
@@ -320,24 +321,35 @@ class _Supervisor:
         self.parent = os.getpid()
 
     def spawn(self) -> None:
-        pid = os.fork()
-        if pid == 0:
-            status = 1
-            try:
-                # Inherited handlers belong to the supervisor; uvicorn installs its own for
-                # INT/TERM and the app one for HUP, which until then is noted (the default
-                # would kill, and ignoring it would lose a reload passed on while starting).
-                self.app.early_hup = EarlyHup()
-                signal.signal(signal.SIGHUP, self.app.early_hup)
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                self.app.handle_sighup = True
-                _die_with(self.parent)
-                _run_worker(self.app, self.sock, self.options, self.tls)
-                status = 0
-            finally:
-                os._exit(status)
-        self.children[pid] = time.monotonic()
+        # Held until the parent has recorded the child and the child has its own handlers:
+        # a reload handled in between would miss the child, forked with the old policy,
+        # and the child would run the supervisor's handlers (signalling its siblings).
+        signal.pthread_sigmask(signal.SIG_BLOCK, _HANDLED)
+        try:
+            pid = os.fork()
+            if pid == 0:
+                self._worker()
+            self.children[pid] = time.monotonic()
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _HANDLED)
+
+    def _worker(self) -> NoReturn:
+        status = 1
+        try:
+            # Inherited handlers belong to the supervisor; uvicorn installs its own for
+            # INT/TERM and the app one for HUP, which until then is noted (the default
+            # would kill, and ignoring it would lose a reload passed on while starting).
+            self.app.early_hup = EarlyHup()
+            signal.signal(signal.SIGHUP, self.app.early_hup)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _HANDLED)
+            self.app.handle_sighup = True
+            _die_with(self.parent)
+            _run_worker(self.app, self.sock, self.options, self.tls)
+            status = 0
+        finally:
+            os._exit(status)
 
     def on_stop(self, signum: int, frame: object) -> None:
         self.stopping = True
