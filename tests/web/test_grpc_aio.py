@@ -4,11 +4,15 @@ decisions as the sync interceptor, for async and sync behaviours alike."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import grpc
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pyioctl.keys import PrivateKey
 from pyioctl.web.grpc import AioPolicyInterceptor, current_token
@@ -167,3 +171,181 @@ def test_unsafe_method_names_are_refused(policy_file: Path, sign) -> None:
             assert "canonical" in info.value.details()
 
     run(policy_file, scenario, any_method=True)
+
+
+# Each kind of behaviour, sync and async: replies with where it ran and whose token it
+# saw, or aborts with its own status when asked to, as an application check would.
+def _where() -> str:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return f"pool {current_token().subject}"
+    return f"loop {current_token().subject}"
+
+
+def _sync_unary(request: bytes, context) -> bytes:
+    if request == b"abort":
+        context.abort(grpc.StatusCode.NOT_FOUND, "gone")
+        raise AssertionError("ran on after abort")
+    return _where().encode()
+
+
+def _sync_stream(request: bytes, context):
+    yield _where().encode()
+    if request == b"abort":
+        context.abort(grpc.StatusCode.NOT_FOUND, "gone")
+        raise AssertionError("ran on after abort")
+
+
+def _sync_from_stream(requests, context) -> bytes:
+    return _sync_unary(b"".join(requests), context)  # a plain iterator, as grpc gives
+
+
+def _sync_stream_from_stream(requests, context):
+    yield from _sync_stream(b"".join(requests), context)
+
+
+async def _async_unary(request: bytes, context) -> bytes:
+    if request == b"abort":
+        await context.abort(grpc.StatusCode.NOT_FOUND, "gone")
+    return _where().encode()
+
+
+async def _async_stream(request: bytes, context):
+    yield _where().encode()
+    if request == b"abort":
+        await context.abort(grpc.StatusCode.NOT_FOUND, "gone")
+
+
+async def _async_from_stream(requests, context) -> bytes:
+    return await _async_unary(b"".join([r async for r in requests]), context)
+
+
+async def _async_stream_from_stream(requests, context):
+    async for reply in _async_stream(b"".join([r async for r in requests]), context):
+        yield reply
+
+
+_BEHAVIOURS = {
+    ("unary_unary", "sync"): _sync_unary,
+    ("unary_stream", "sync"): _sync_stream,
+    ("stream_unary", "sync"): _sync_from_stream,
+    ("stream_stream", "sync"): _sync_stream_from_stream,
+    ("unary_unary", "async"): _async_unary,
+    ("unary_stream", "async"): _async_stream,
+    ("stream_unary", "async"): _async_from_stream,
+    ("stream_stream", "async"): _async_stream_from_stream,
+}
+
+
+@pytest.mark.parametrize(("kind", "style"), sorted(_BEHAVIOURS))
+def test_behaviours_run_and_abort_as_grpc_aio_runs_them(
+    policy_file: Path, sign, kind: str, style: str
+) -> None:
+    """grpc.aio runs a sync behaviour on its thread pool with a context whose abort()
+    raises, and hands it plain request iterators: behind the interceptor it must still,
+    or its own abort() is a coroutine nobody awaits and the call returns its data."""
+    tok = sign(sub="iotex-api", scope="Read")
+    where = "pool" if style == "sync" else "loop"
+    cases = [(b"ok", False), (b"abort", True)]
+    if style == "sync" and kind.endswith("_stream"):
+        # grpc.aio itself often loses such an abort (the call runs into its deadline).
+        cases = cases[:1]
+
+    async def scenario(channel: grpc.aio.Channel) -> None:
+        make = getattr(channel, kind)(f"/{SERVICE}/Any")
+        for request, aborts in cases:
+            argument = iter([request]) if kind.startswith("stream") else request
+            call = make(argument, metadata=bearer(tok), timeout=5)
+            try:
+                replies = [r async for r in call] if kind.endswith("_stream") else [await call]
+            except grpc.aio.AioRpcError as exc:
+                assert aborts, exc
+                assert (exc.code(), exc.details()) == (grpc.StatusCode.NOT_FOUND, "gone")
+            else:
+                assert not aborts, replies
+                assert replies == [f"{where} iotex-api".encode()]
+
+    class Handler(grpc.GenericRpcHandler):
+        def service(self, details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler:
+            return getattr(grpc, f"{kind}_rpc_method_handler")(_BEHAVIOURS[kind, style])
+
+    async def main() -> None:
+        server = grpc.aio.server(interceptors=[AioPolicyInterceptor(policy_file)])
+        server.add_generic_rpc_handlers((Handler(),))
+        port = server.add_insecure_port("127.0.0.1:0")
+        await server.start()
+        try:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+                await scenario(channel)
+        finally:
+            await server.stop(None)
+
+    asyncio.run(main())
+
+
+def _own_expiry(request: bytes, context) -> Iterator[bytes]:
+    for _ in range(3):
+        time.sleep(0.001)  # let other calls take the pool's threads in between
+        yield str(current_token().claims["exp"]).encode()
+
+
+@pytest.fixture(scope="module")
+def sync_stream_server(tmp_path_factory: pytest.TempPathFactory, issuer: PrivateKey):
+    """A grpc.aio server on its own thread whose one method, a sync generator, replies
+    with the expiry of the token it sees; yields its port."""
+    from .conftest import policy_text
+
+    policy = tmp_path_factory.mktemp("aio") / "policy.yaml"
+    policy.write_text(policy_text(issuer))
+    loop = asyncio.new_event_loop()
+    ready: list[int] = []
+    stop = asyncio.Event()
+
+    async def main() -> None:
+        server = grpc.aio.server(interceptors=[AioPolicyInterceptor(policy)])
+        server.add_generic_rpc_handlers(
+            (
+                grpc.method_handlers_generic_handler(
+                    SERVICE, {"Own": grpc.unary_stream_rpc_method_handler(_own_expiry)}
+                ),
+            )
+        )
+        ready.append(server.add_insecure_port("127.0.0.1:0"))
+        await server.start()
+        await stop.wait()
+        await server.stop(None)
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not ready:
+        assert time.monotonic() < deadline, "the grpc.aio server did not start"
+        time.sleep(0.01)
+    yield ready[0]
+    loop.call_soon_threadsafe(stop.set)
+    thread.join(10)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lifetimes=st.lists(st.integers(600, 605), min_size=1, max_size=8))
+def test_concurrent_sync_streams_each_see_their_own_token(
+    sync_stream_server: int, sign, lifetimes: list[int]
+) -> None:
+    """Every reply of a sync streaming behaviour is taken on whichever pool thread is free:
+    each must still see the token of its own call, never another caller's."""
+    tokens = [sign(sub="iotex-api", scope="Read", exp_in=life) for life in lifetimes]
+
+    async def main() -> list[list[bytes]]:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{sync_stream_server}") as channel:
+            own = channel.unary_stream(f"/{SERVICE}/Own")
+
+            async def one(tok: str) -> list[bytes]:
+                return [r async for r in own(b"", metadata=bearer(tok), timeout=10)]
+
+            return await asyncio.gather(*map(one, tokens))
+
+    from pyioctl.jwt import decode
+
+    for tok, replies in zip(tokens, asyncio.run(main()), strict=True):
+        assert replies == [str(decode(tok).claims["exp"]).encode()] * 3

@@ -453,3 +453,46 @@ def test_hostile_path_and_method_are_not_echoed(service: Service, sign) -> None:
     assert len(r.headers["www-authenticate"]) < 200
     record = service.wait_log(lambda rec: rec.get("path", "").startswith("/nowhere/"))
     assert len(record["path"]) == 2048
+
+
+# serve() with --workers whose first fork is followed at once, in the supervisor, by a
+# SIGHUP for a changed policy: before the new worker is among those the signal reaches.
+HUP_AFTER_FORK = """\
+import os, signal, sys
+from pathlib import Path
+from pyioctl.web import server
+
+args = dict(zip(sys.argv[1::2], sys.argv[2::2]))
+policy = Path(args["--policy"])
+fork, forks = os.fork, []
+
+def fork_then_hup():
+    pid = fork()
+    if pid and not forks:
+        forks.append(pid)
+        policy.write_text(policy.read_text() + "  - path: /maps/**\\n")
+        os.kill(os.getpid(), signal.SIGHUP)
+    return pid
+
+os.fork = fork_then_hup
+server.serve(policy, args["--listen"], int(args["--workers"]))
+"""
+
+
+def test_a_sighup_as_a_worker_is_forked_reaches_it(
+    tmp_path: Path, sign, issuer: PrivateKey
+) -> None:
+    """The worker was forked with the old policy and, not yet recorded, was not sent the
+    reload: it kept the old policy for good. Signals now wait until it is recorded."""
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(policy_text(issuer))
+    maps = {**auth(sign(sub="maps")), **nginx_style("/maps")}
+    command = [sys.executable, "-c", HUP_AFTER_FORK]
+    with run_service(policy, tmp_path, "--workers", "2", command=command) as svc:
+        deadline = time.monotonic() + 10
+        allowed = 0
+        while allowed < 20:  # in a row, over new connections: both workers
+            assert time.monotonic() < deadline, "a worker kept the old policy"
+            with httpx.Client(base_url=svc.url) as fresh:
+                ok = fresh.get("/auth", headers=maps).status_code == 200
+            allowed = allowed + 1 if ok else 0

@@ -8,6 +8,7 @@ import datetime
 import ipaddress
 import json
 import os
+import signal
 import socket
 import ssl
 import subprocess
@@ -90,7 +91,8 @@ def test_limit_concurrency_caps_connections(tmp_path: Path, issuer: PrivateKey) 
 
 @contextlib.contextmanager
 def started(args: list[str], env: dict[str, str], tmp_path: Path) -> Iterator[dict]:
-    """``ioctl jwt serve`` with ``args`` and ``env``; yields its start log record."""
+    """``ioctl jwt serve`` with ``args`` and ``env``; yields its start log record, and the
+    process under ``"process"``."""
     log_path = tmp_path / f"serve-{time.monotonic_ns()}.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
@@ -104,14 +106,14 @@ def started(args: list[str], env: dict[str, str], tmp_path: Path) -> Iterator[di
             records = [json.loads(x) for x in log_path.read_text().splitlines() if x]
             start = next((r for r in records if r.get("event") == "start"), None)
             if start is not None:
-                yield start
+                yield {**start, "process": process}
                 return
             time.sleep(0.05)
     finally:
         stop_process(process)
 
 
-def self_signed(tmp_path: Path) -> tuple[Path, Path]:
+def self_signed(tmp_path: Path, password: bytes | None = None) -> tuple[Path, Path]:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -141,7 +143,9 @@ def self_signed(tmp_path: Path) -> tuple[Path, Path]:
         key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
+            serialization.BestAvailableEncryption(password)
+            if password
+            else serialization.NoEncryption(),
         )
     )
     key_path.chmod(0o600)
@@ -200,3 +204,90 @@ def test_unusable_tls_files_stop_the_start(tmp_path: Path, issuer: PrivateKey) -
         timeout=30,
     )
     assert r.returncode != 0 and "TLS" in r.stderr and r.stdout == ""
+
+
+def on_a_terminal(args: list[str], seconds: float) -> tuple[int | None, str]:
+    """Run ``ioctl jwt serve args`` on a pseudo-terminal as an operator would: its exit
+    status (None if still running after ``seconds``, then killed) and all it wrote."""
+    import pty
+    import select
+    import signal
+
+    pid, fd = pty.fork()
+    if pid == 0:  # pragma: no cover - replaced by exec
+        command = serve_command()
+        os.execv(command[0], [*command, *args])
+    output = b""
+    deadline = time.monotonic() + seconds
+    status = None
+    while time.monotonic() < deadline:
+        if select.select([fd], [], [], 0.1)[0]:
+            with contextlib.suppress(OSError):  # the terminal closed: the process ended
+                output += os.read(fd, 4096)
+        done, code = os.waitpid(pid, os.WNOHANG)
+        if done:
+            status = os.waitstatus_to_exitcode(code)
+            break
+    else:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    os.close(fd)
+    return status, output.decode(errors="replace")
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_an_encrypted_tls_key_is_refused_not_asked_for(
+    tmp_path: Path, issuer: PrivateKey, workers: str
+) -> None:
+    """OpenSSL asks for the pass phrase of an encrypted key on the terminal: the start (and
+    every worker) would wait there, and without a terminal it failed with "Invalid
+    argument". The start stops at once with one line instead."""
+    pytest.importorskip("cryptography")
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(policy_text(issuer))
+    cert, key = self_signed(tmp_path, password=b"hunter2")
+    args = ["--policy", str(policy), "--listen", "127.0.0.1:0", "--workers", workers]
+    status, output = on_a_terminal([*args, "--tls-cert", str(cert), "--tls-key", str(key)], 10)
+    assert status not in (None, 0), output
+    assert "pass phrase" not in output.lower()
+    assert output.strip().splitlines() == [
+        f"Error: cannot use the TLS certificate and key: {key} is encrypted; give the "
+        "service an unencrypted key that only its user can read"
+    ]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_a_replaced_worker_serves_the_tls_key_read_at_the_start(
+    tmp_path: Path, issuer: PrivateKey
+) -> None:
+    """No worker reads the key files again: one started after they changed on disk (here
+    to an encrypted key) serves what the start read, without asking for anything."""
+    pytest.importorskip("cryptography")
+    from processes import children
+
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(policy_text(issuer))
+    cert, key = self_signed(tmp_path)
+    args = ["--policy", str(policy), "--listen", "127.0.0.1:0", "--workers", "2"]
+    args += ["--tls-cert", str(cert), "--tls-key", str(key)]
+    with started(args, dict(os.environ), tmp_path) as start:
+        context = ssl.create_default_context(cafile=str(cert))
+        self_signed(tmp_path, password=b"hunter2")  # both files replaced
+        supervisor = start["process"].pid
+        deadline = time.monotonic() + 20
+        while len(workers := children(supervisor)) < 2:
+            assert time.monotonic() < deadline, "workers never started"
+            time.sleep(0.05)
+        for worker in workers:
+            os.kill(worker, signal.SIGKILL)
+        while len(children(supervisor) - workers) < 2:
+            assert time.monotonic() < deadline, "workers were not replaced"
+            time.sleep(0.05)
+        url = f"https://{start['listen']}"
+        answered = 0
+        while answered < 6:
+            assert time.monotonic() < deadline, "replaced workers never answered over HTTPS"
+            client = httpx.Client(base_url=url, verify=context)
+            with client, contextlib.suppress(httpx.TransportError):
+                answered += client.get("/healthz").status_code == 200
+            time.sleep(0.05)

@@ -4,29 +4,51 @@ request path."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
+import select
 import time
 from json.encoder import encode_basestring_ascii as _json_str
 from typing import Any
 
 from ..policy import Decision
 
-__all__ = ["JsonLog", "decision_fields", "request_fields"]
+__all__ = ["CLAIM_MAX", "JsonLog", "decision_fields", "json_text", "request_fields"]
 
-_LOG_FIELD_MAX = 2048
+# Workers share stdout, and a pipe writes at most PIPE_BUF bytes (4096 on Linux) in one
+# piece: a longer write can be cut by another worker's when the pipe is full. So every
+# decision line stays under 4096 bytes, the escaped request and claim texts within these
+# (the rest of a line is under 400), and lines are written in whole groups that fit.
+PATH_MAX = 2048
+METHOD_MAX = 64
+CLAIM_MAX = 512  # the subject, and the scope
+_WRITE_MAX = getattr(select, "PIPE_BUF", 512)
+
+
+def json_text(text: str, limit: int) -> str:
+    """``text`` as a JSON string holding at most ``limit`` characters between its quotes:
+    the longest prefix that fits, never half an escape."""
+    encoded = _json_str(text[:limit])
+    if len(encoded) <= limit + 2:
+        return encoded
+    # An escape spells one character in up to 12: search the longest prefix that fits.
+    low, high = 0, min(len(text), limit) - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(_json_str(text[:middle])) <= limit + 2:
+            low = middle
+        else:
+            high = middle - 1
+    return _json_str(text[:low])
 
 
 def request_fields(decision: Decision, method: str, path: str) -> str:
     """The JSON members of a decision's log line that depend on the request and the answer
     but not on the token: method, path, decision, status and reason."""
-    # The query string is left out: it can carry secrets of its own. Lengths are capped
-    # so a hostile request cannot write 64 KiB log lines.
-    path = path.split("?", 1)[0][:_LOG_FIELD_MAX]
-    method = method[:_LOG_FIELD_MAX]
+    # The query string is left out: it can carry secrets of its own.
+    path = path.split("?", 1)[0]
     return (
-        f'"method":{_json_str(method)},"path":{_json_str(path)},'
+        f'"method":{json_text(method, METHOD_MAX)},"path":{json_text(path, PATH_MAX)},'
         f'"decision":"{"allow" if decision.allowed else "deny"}","status":{decision.status},'
         f'"reason":{_json_str(decision.reason)}'
     )
@@ -50,6 +72,8 @@ class JsonLog:
 
     Decision lines are batched and written from the event loop a few milliseconds later,
     so a request never waits for a write; events (start, reload) are written at once.
+    A full pipe makes the writer wait rather than lose lines, also when the descriptor is
+    non-blocking (as a parent sharing it may have made it).
     """
 
     FLUSH_DELAY = 0.01
@@ -97,8 +121,26 @@ class JsonLog:
     def flush(self) -> None:
         if not self.pending:
             return
-        data = "".join(self.pending).encode()
-        self.pending.clear()
-        with contextlib.suppress(OSError):  # a closed log must not take the service down
-            while data:
+        lines, self.pending = self.pending, []
+        group: list[str] = []
+        size = 0
+        for line in lines:  # ASCII: as many bytes as characters
+            if group and size + len(line) > _WRITE_MAX:
+                if not self._write("".join(group).encode()):
+                    return
+                group, size = [], 0
+            group.append(line)
+            size += len(line)
+        self._write("".join(group).encode())
+
+    def _write(self, data: bytes) -> bool:
+        """Write all of ``data``; False once the log is closed, which must not take the
+        service down."""
+        while data:
+            try:
                 data = data[os.write(self.fd, data) :]
+            except BlockingIOError:
+                select.select([], [self.fd], [])
+            except OSError:
+                return False
+        return True

@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextvars
 import inspect
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import grpc
@@ -101,7 +101,30 @@ def _wrap(
     aborts with the decision's status."""
     kind, make = _kind(handler)
     behaviour = getattr(handler, kind)
-    if decision.allowed:
+    run: Callable[..., Any]
+    if decision.allowed and kind.endswith("_stream"):
+        token = decision.token
+
+        def run(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+            # grpc.aio takes each reply of a sync behaviour on whichever pool thread is
+            # free, where another call's token may be set: every step runs in this call's
+            # own context instead.
+            own = contextvars.copy_context()
+            own.run(_current.set, token)
+            replies = own.run(lambda: iter(behaviour(request, context)))
+            try:
+                while True:
+                    try:
+                        reply = own.run(next, replies)
+                    except StopIteration:
+                        return
+                    yield reply
+            finally:
+                close = getattr(replies, "close", None)
+                if close is not None:
+                    own.run(close)
+
+    elif decision.allowed:
         token = decision.token
 
         def run(request: Any, context: grpc.ServicerContext) -> Any:
@@ -138,14 +161,27 @@ class AioPolicyInterceptor(_Enforcing, grpc.aio.ServerInterceptor):
         return _wrap_aio(handler, _decide(self.source, handler_call_details))
 
 
+def _is_async(behaviour: Callable[..., Any]) -> bool:
+    """Whether grpc.aio runs ``behaviour`` on its event loop: the test grpc.aio itself
+    makes. Any other behaviour it runs on its thread pool, with a context whose abort()
+    raises and plain request iterators."""
+    return inspect.iscoroutinefunction(behaviour) or inspect.isasyncgenfunction(behaviour)
+
+
 def _wrap_aio(
     handler: grpc.RpcMethodHandler[Any, Any], decision: Decision
 ) -> grpc.RpcMethodHandler[Any, Any]:
-    """:func:`_wrap` for grpc.aio, whose behaviours may be sync or async functions, async
-    generators, or coroutines writing through ``context.write``. Each call runs in its own
-    task, so the token set here is the one the behaviour sees."""
+    """:func:`_wrap` for grpc.aio, whose behaviours may be async functions, async
+    generators, coroutines writing through ``context.write``, or sync functions. Each
+    async call runs in its own task, so the token set here is the one the behaviour sees."""
     kind, make = _kind(handler)
     behaviour = getattr(handler, kind)
+    if decision.allowed and not _is_async(behaviour):
+        # Wrapped in a coroutine, a sync behaviour would block the event loop and get the
+        # async context, whose abort() it calls without awaiting: its own refusal would be
+        # skipped and its reply sent. Wrapped in a sync function, grpc.aio runs it as it
+        # would unwrapped.
+        return _wrap(handler, decision)
     run: Callable[..., Any]
     if not decision.allowed:
 
@@ -164,19 +200,15 @@ def _wrap_aio(
             if hasattr(result, "__aiter__"):
                 async for item in result:
                     yield item
-            elif inspect.isawaitable(result):
-                await result  # writes its replies through context.write
             else:
-                for item in result:
-                    yield item
+                await result  # writes its replies through context.write
 
     else:
         token = decision.token
 
         async def run(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             _current.set(token)
-            result = behaviour(request, context)
-            return await result if inspect.isawaitable(result) else result
+            return await behaviour(request, context)
 
     return make(
         run,

@@ -15,12 +15,14 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ..errors import PyioctlError
 from ..policy import Policy, load_policy
 
 if TYPE_CHECKING:
+    import ssl
+
     from .service import VerifierApp
 
 __all__ = ["EarlyHup", "ServerOptions", "parse_listen", "serve"]
@@ -77,22 +79,40 @@ class ServerOptions:
     tls_cert: str | None = None
     tls_key: str | None = None
 
-    def check(self) -> None:
-        """Refuse unusable TLS files before binding, rather than in every worker."""
+    def tls_context(self) -> ssl.SSLContext | None:
+        """The TLS context every worker serves with, made once before binding: unusable
+        files stop the start rather than every worker, and a worker never reads the key
+        again. An encrypted key is refused: OpenSSL would ask for its pass phrase on the
+        terminal, where the start (and each worker) would wait."""
         if (self.tls_cert is None) != (self.tls_key is None):
             raise PyioctlError("--tls-cert and --tls-key go together", code="invalid_argument")
-        if self.tls_cert is not None:
-            import ssl
+        if self.tls_cert is None:
+            return None
+        import ssl
 
-            try:
-                ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(
-                    self.tls_cert, self.tls_key
-                )
-            except (OSError, ssl.SSLError) as exc:
-                raise PyioctlError(
-                    f"cannot use the TLS certificate and key: {exc.strerror or exc}",
-                    code="invalid_argument",
-                ) from None
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        try:
+            context.load_cert_chain(self.tls_cert, self.tls_key, _refuse_pass_phrase)
+        except _Encrypted:
+            problem = (
+                f"{self.tls_key} is encrypted; give the service an unencrypted key that "
+                "only its user can read"
+            )
+        except (OSError, ssl.SSLError) as exc:
+            problem = str(exc.strerror or exc)
+        else:
+            return context
+        raise PyioctlError(
+            f"cannot use the TLS certificate and key: {problem}", code="invalid_argument"
+        )
+
+
+class _Encrypted(Exception):
+    """The TLS key needs a pass phrase."""
+
+
+def _refuse_pass_phrase() -> str:
+    raise _Encrypted
 
 
 def _protocol() -> type:
@@ -146,7 +166,10 @@ def _protocol() -> type:
 
 
 def _run_worker(
-    app: VerifierApp, sock: socket.socket, options: ServerOptions = ServerOptions()
+    app: VerifierApp,
+    sock: socket.socket,
+    options: ServerOptions = ServerOptions(),
+    tls: ssl.SSLContext | None = None,
 ) -> None:
     import uvicorn
 
@@ -162,11 +185,13 @@ def _run_worker(
         # uvicorn annotates an int but hands it to loop.call_later: fractions work.
         timeout_keep_alive=options.timeout_keep_alive,  # type: ignore[arg-type]
         limit_concurrency=options.limit_concurrency,
-        ssl_certfile=options.tls_cert,
-        ssl_keyfile=options.tls_key,
     )
     # Our own setting, carried to Protocol.__init__ above on uvicorn's config object.
     config.timeout_headers = options.timeout_headers  # type: ignore[attr-defined]
+    # Given the files, uvicorn would read them again in each worker, and leave a pass
+    # phrase to OpenSSL's terminal prompt: it serves the context made at the start instead.
+    config.load()
+    config.ssl = tls
     uvicorn.Server(config).run(sockets=[sock])
 
 
@@ -208,20 +233,20 @@ def _serve(
             "(from a checkout: pip install '.[server]')",
             code="missing_dependency",
         ) from None
-    options.check()
+    tls = options.tls_context()
     policy = load_policy(policy_path)
     sock = _bind(listen)
     if workers <= 1:
         # One process keeps its metrics in memory: no directory to leave behind when
         # uvicorn ends by re-raising the SIGTERM it caught.
-        _start(policy_path, policy, sock, workers, early_hup, options)
+        _start(policy_path, policy, sock, workers, early_hup, options, tls)
         return
     # Every process writes its metrics here and a scrape of any worker sums them. It must
     # be set before prometheus_client makes its first value, hence the late import below.
     metrics_dir = tempfile.mkdtemp(prefix="pyioctl-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     try:
-        _start(policy_path, policy, sock, workers, early_hup, options)
+        _start(policy_path, policy, sock, workers, early_hup, options, tls)
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
 
@@ -233,6 +258,7 @@ def _start(
     workers: int,
     early_hup: EarlyHup,
     options: ServerOptions,
+    tls: ssl.SSLContext | None,
 ) -> None:
     from .service import VerifierApp
 
@@ -247,12 +273,13 @@ def _start(
         warnings=policy.warnings,
     )
     if workers <= 1:
-        _run_worker(app, sock, options)
+        _run_worker(app, sock, options, tls)
     else:
-        _Supervisor(app, sock, workers, options).run()
+        _Supervisor(app, sock, workers, options, tls).run()
 
 
 _PR_SET_PDEATHSIG = 1
+_HANDLED = {signal.SIGHUP, signal.SIGTERM, signal.SIGINT}
 _ORPHAN_POLL = 1.0
 
 
@@ -277,10 +304,16 @@ class _Supervisor:
     RESPAWN_BACKOFF = 1.0
 
     def __init__(
-        self, app: VerifierApp, sock: socket.socket, workers: int, options: ServerOptions
+        self,
+        app: VerifierApp,
+        sock: socket.socket,
+        workers: int,
+        options: ServerOptions,
+        tls: ssl.SSLContext | None,
     ) -> None:
         self.app = app
         self.options = options
+        self.tls = tls
         self.sock = sock
         self.workers = workers
         self.children: dict[int, float] = {}
@@ -288,24 +321,35 @@ class _Supervisor:
         self.parent = os.getpid()
 
     def spawn(self) -> None:
-        pid = os.fork()
-        if pid == 0:
-            status = 1
-            try:
-                # Inherited handlers belong to the supervisor; uvicorn installs its own for
-                # INT/TERM and the app one for HUP, which until then is noted (the default
-                # would kill, and ignoring it would lose a reload passed on while starting).
-                self.app.early_hup = EarlyHup()
-                signal.signal(signal.SIGHUP, self.app.early_hup)
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                self.app.handle_sighup = True
-                _die_with(self.parent)
-                _run_worker(self.app, self.sock, self.options)
-                status = 0
-            finally:
-                os._exit(status)
-        self.children[pid] = time.monotonic()
+        # Held until the parent has recorded the child and the child has its own handlers:
+        # a reload handled in between would miss the child, forked with the old policy,
+        # and the child would run the supervisor's handlers (signalling its siblings).
+        signal.pthread_sigmask(signal.SIG_BLOCK, _HANDLED)
+        try:
+            pid = os.fork()
+            if pid == 0:
+                self._worker()
+            self.children[pid] = time.monotonic()
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _HANDLED)
+
+    def _worker(self) -> NoReturn:
+        status = 1
+        try:
+            # Inherited handlers belong to the supervisor; uvicorn installs its own for
+            # INT/TERM and the app one for HUP, which until then is noted (the default
+            # would kill, and ignoring it would lose a reload passed on while starting).
+            self.app.early_hup = EarlyHup()
+            signal.signal(signal.SIGHUP, self.app.early_hup)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _HANDLED)
+            self.app.handle_sighup = True
+            _die_with(self.parent)
+            _run_worker(self.app, self.sock, self.options, self.tls)
+            status = 0
+        finally:
+            os._exit(status)
 
     def on_stop(self, signum: int, frame: object) -> None:
         self.stopping = True

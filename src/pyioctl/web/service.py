@@ -23,14 +23,13 @@ import signal
 import time
 import weakref
 from collections.abc import Callable
-from json.encoder import encode_basestring_ascii as _json_str
 from typing import TYPE_CHECKING
 
 from ..jwt import VerifiedToken
 from ..policy import MAX_MEMO_PATH, Decision, Policy, PolicyError, load_policy
 from ..policy.forwarding import claim_value
 from ..policy.memo import ByteMemo
-from .accesslog import JsonLog, decision_fields, request_fields
+from .accesslog import CLAIM_MAX, JsonLog, decision_fields, json_text, request_fields
 from .asgi import request_target
 from .asgi_types import Message, Receive, Scope, Send, denial_messages
 from .bearer import bearer_token
@@ -334,8 +333,8 @@ class VerifierApp:
         for name, value in forward.values(token, issuer):
             headers.append((name.lower().encode(), value.encode()))
         fields = (
-            f'"issuer":"{issuer}","subject":{_json_str(token.subject)},'
-            f'"scope":{_json_str(token.scope)}'
+            f'"issuer":"{issuer}","subject":{json_text(token.subject, CLAIM_MAX)},'
+            f'"scope":{json_text(token.scope, CLAIM_MAX)}'
         )
         start = {"type": "http.response.start", "status": 200, "headers": tuple(headers)}
         # Only tokens of trusted issuers get here; an entry is as large as those claims.
