@@ -9,10 +9,10 @@ reads our file and the first-run file is the one Go writes.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -333,21 +333,26 @@ def _read_text(path: Path) -> str | None:
         raise ConfigError(f"failed to read config file {path}: {exc}") from None
 
 
-@contextmanager
+@contextlib.contextmanager
 def _locked(directory: Path) -> Iterator[None]:
     """An exclusive flock on the config directory itself (no lock file for Go ioctl to
-    find), released when the descriptor closes, also when the process dies."""
+    find), released when the descriptor closes, also when the process dies. Where the
+    directory cannot be opened or locked (a filesystem without flock) the change goes
+    ahead unlocked, as before: the write itself stays atomic."""
     import fcntl
 
     try:
-        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError as exc:
-        raise ConfigError(f"cannot open config directory {directory}: {exc.strerror}") from None
+        fd: int | None = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        fd = None
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
-        os.close(fd)
+        if fd is not None:
+            os.close(fd)
 
 
 @dataclass
