@@ -9,9 +9,10 @@ reads our file and the first-run file is the one Go writes.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -323,6 +324,37 @@ def config_dir(home: str | None = None) -> Path:
     return Path(home + "/.config/ioctl/default")
 
 
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"failed to read config file {path}: {exc}") from None
+
+
+@contextlib.contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    """An exclusive flock on the config directory itself (no lock file for Go ioctl to
+    find), released when the descriptor closes, also when the process dies. Where the
+    directory cannot be opened or locked (a filesystem without flock) the change goes
+    ahead unlocked, as before: the write itself stays atomic."""
+    import fcntl
+
+    try:
+        fd: int | None = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        fd = None
+    try:
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
 @dataclass
 class ConfigFile:
     """config.default in a config directory, loaded with Go ioctl's start-up rules."""
@@ -348,25 +380,37 @@ class ConfigFile:
         """Load (creating on first run, as Go ioctl does) and fill in defaults."""
         directory = config_dir() if directory is None else directory
         path = directory / CONFIG_FILENAME
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            text = None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"failed to read config file {path}: {exc}") from None
-        if text is None:
-            config = Config()
-            config.reset(str(directory))
-            config.fill_in(str(directory))
-            opened = cls(directory, config, created=True)
-            ensure_private_dir(directory)
-            opened.save()
-            return opened
-        config = parse(text, where=str(path))
-        opened = cls(directory, config)
-        if config.fill_in(str(directory)):
-            opened.save()
+        text = _read_text(path)
+        if text is not None:
+            config = parse(text, where=str(path))
+            if not config.fill_in(str(directory)):
+                return cls(directory, config)
+        # The first run or Go's start-up rewrite: decided again under the lock, on what
+        # the file holds by then.
+        ensure_private_dir(directory)
+        opened = cls(directory, Config())
+        opened.created = opened.update(lambda config: False)
         return opened
+
+    def update(self, change: Callable[[Config], bool]) -> bool:
+        """Apply ``change`` to config.default as it is now, and write it if ``change``
+        returns True (or Go's start-up rules want a rewrite); returns whether the file
+        was created. Runs under an exclusive lock on the directory, re-reading the file:
+        a command that read it before waiting for a password must not write that old copy
+        back over what another process saved meanwhile. ``change`` must not wait."""
+        with _locked(self.directory):
+            text = _read_text(self.path)
+            config = Config()
+            if text is None:
+                config.reset(str(self.directory))
+            else:
+                config = parse(text, where=str(self.path))
+            filled = config.fill_in(str(self.directory))
+            changed = change(config)
+            self.config = config
+            if text is None or filled or changed:
+                self.save()
+        return text is None
 
     def save(self) -> None:
         try:

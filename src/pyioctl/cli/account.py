@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from .. import address as _address
@@ -14,6 +16,9 @@ from .cobra_style import IoctlGroup, pass_app
 from .context import App
 from .output import CliError, GoCode, wrapped
 from .signer import DECRYPTING, complete_signer, unlock_signer
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 
 @click.group(cls=IoctlGroup)
@@ -33,6 +38,16 @@ def _new_key_file(app: App, alias: str, key: PrivateKey) -> str:
     with wrapped(GoCode.KEYSTORE, "failed to import private key into keystore "):
         app.wallet.keystore.store(key, password)
     return key.address
+
+
+def _name(app: App, alias: str, io_address: str) -> None:
+    """Point ``alias`` at a newly stored account (Go sets it, leaving other aliases be)."""
+
+    def point(config: Config) -> bool:
+        config.aliases[alias] = io_address
+        return True
+
+    app.update_config(point)
 
 
 def _alias_in_use(app: App, alias: str) -> str | None:
@@ -92,8 +107,7 @@ def createadd(app: App, alias: str) -> None:
                 return
     key = PrivateKey.generate()
     io_address = _new_key_file(app, alias, key)
-    app.wallet.aliases[alias] = io_address
-    app.save_config()
+    _name(app, alias, io_address)
     app.out.result(
         f'New account "{alias}" is created.\nIO address:  {io_address}\n'
         f"ETH address: {key.eth_address}\n"
@@ -112,8 +126,7 @@ def _finish_import(app: App, alias: str, key: PrivateKey) -> None:
             "failed to import private key into keystore : account already exists", GoCode.KEYSTORE
         )
     io_address = _new_key_file(app, alias, key)
-    app.wallet.aliases[alias] = io_address
-    app.save_config()
+    _name(app, alias, io_address)
     app.out.result(
         f"New account #{alias} is created. Keep your password, or you will lose your private key."
     )
@@ -237,9 +250,14 @@ def delete(app: App, target: str, assume_yes: bool) -> None:
                 return
     with wrapped(GoCode.KEYSTORE, "failed to delete account"):
         app.wallet.keystore.delete(found)
-    for name in [n for n, a in app.wallet.aliases.items() if a == io_address]:
-        del app.wallet.aliases[name]
-    app.save_config()
+
+    def forget(config: Config) -> bool:
+        names = [n for n, a in config.aliases.items() if a == io_address]
+        for name in names:
+            del config.aliases[name]
+        return bool(names)
+
+    app.update_config(forget)
     app.out.result(f"Account #{io_address} has been deleted.")
 
 

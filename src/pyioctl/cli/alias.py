@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,6 +12,9 @@ from ..address import is_valid
 from .cobra_style import IoctlGroup, pass_app
 from .context import App
 from .output import CliError, GoCode, wrapped
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 _FORMATS = click.Choice(["json", "yaml"])
 
@@ -33,8 +37,12 @@ def set_(app: App, name: str, address: str) -> None:
         _aliases.check_alias(name)
     if not is_valid(address):
         raise CliError("invalid address: invalid IoTeX address", GoCode.VALIDATION)
-    _aliases.bind(app.wallet.aliases, name, address)
-    app.save_config()
+
+    def point(config: Config) -> bool:
+        _aliases.bind(config.aliases, name, address)
+        return True
+
+    app.update_config(point)
     app.out.result(f"{name} has been set!")
 
 
@@ -48,8 +56,7 @@ def remove(app: App, name: str) -> None:
     """
     with wrapped(GoCode.VALIDATION, "invalid alias"):
         _aliases.check_alias(name)
-    if app.wallet.aliases.pop(name, None) is not None:
-        app.save_config()
+    app.update_config(lambda config: config.aliases.pop(name, None) is not None)
     app.out.result(f"{name} is removed")
 
 
@@ -98,15 +105,21 @@ def import_(app: App, data: str, fmt: str, force_import: bool) -> None:
         data = sys.stdin.read()
     with wrapped(GoCode.SERIALIZATION):
         entries = _aliases.parse_export(data, fmt)
-    imported, unimported = [], []
-    for name, address in entries:
-        if name in app.wallet.aliases and not force_import:
-            unimported.append({"name": name, "address": address})
-            continue
-        _aliases.bind(app.wallet.aliases, name, address)
-        imported.append({"name": name, "address": address})
-    if imported:
-        app.save_config()
+    imported: list[dict[str, str]] = []
+    unimported: list[dict[str, str]] = []
+
+    def add(config: Config) -> bool:
+        imported.clear()
+        unimported.clear()
+        for name, address in entries:
+            if name in config.aliases and not force_import:
+                unimported.append({"name": name, "address": address})
+                continue
+            _aliases.bind(config.aliases, name, address)
+            imported.append({"name": name, "address": address})
+        return bool(imported)
+
+    app.update_config(add)
     text = f"{len(imported)}/{len(entries)} aliases imported\nExisted aliases:" + "".join(
         f" {e['name']}" for e in unimported
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from .. import gojson
@@ -9,6 +11,9 @@ from ..errors import ConfigError
 from .cobra_style import IoctlGroup, pass_app
 from .context import App
 from .output import CliError, GoCode, library_error
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 # Go ioctl's order, shown in its "Valid arg(s)" message.
 GET_VARIABLES = [
@@ -90,15 +95,20 @@ def set_(app: App, variable: str, value: str, insecure: bool) -> None:
 
     Example: ioctl config set defaultacc alice
     """
-    cfg = app.config_file.config
-    try:
-        if variable == "explorer" and value == "custom":
-            cfg.set_explorer_link(_custom_link(app))
+    link = _custom_link(app) if variable == "explorer" and value == "custom" else None
+
+    def apply(config: Config) -> bool:
+        if link is not None:
+            config.set_explorer_link(link)
         else:
-            cfg.set(variable, value, secure=not insecure)
+            config.set(variable, value, secure=not insecure)
+        return True
+
+    try:
+        apply(app.config_file.config)  # refuses a bad value before the file is locked
     except ConfigError as exc:
         raise library_error(exc) from None
-    app.save_config()
+    app.update_config(apply)
     app.out.result(f"{variable[:1].upper()}{variable[1:]} is set to {value}")
 
 
@@ -109,6 +119,11 @@ def reset(app: App) -> None:
 
     Example: ioctl config reset
     """
-    app.config_file.config.reset(str(app.config_file.directory))
-    app.save_config()
+    directory = str(app.config_file.directory)
+
+    def reset_(config: Config) -> bool:
+        config.reset(directory)
+        return True
+
+    app.update_config(reset_)
     app.out.result("Config set to default values")

@@ -14,9 +14,10 @@ from .output import GoCode, Output, wrapped
 from .prompt import Prompter
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
-    from ..config import ConfigFile
+    from ..config import Config, ConfigFile
     from ..wallet import Wallet
 
 
@@ -51,9 +52,11 @@ class App:
 
         return Wallet(self.config_file, on_skip=skipped)
 
-    def save_config(self) -> None:
+    def update_config(self, change: Callable[[Config], bool]) -> None:
+        """Make ``change`` (True: something changed) to config.default as it is now; see
+        ConfigFile.update. The wallet's aliases and default account follow."""
         with wrapped(GoCode.WRITE_FILE):
-            self.config_file.save()
+            self.config_file.update(change)
 
     def ask_password(self, text: str) -> str:
         return self.prompt.secret(text)
