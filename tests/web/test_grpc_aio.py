@@ -48,23 +48,14 @@ class _AnyMethod(grpc.GenericRpcHandler):
         return grpc.unary_unary_rpc_method_handler(_who)
 
 
-def run(
-    policy: Path, scenario: Callable[[grpc.aio.Channel], Awaitable[None]], any_method=False
+def serve(
+    policy: Path,
+    handlers: list[grpc.GenericRpcHandler],
+    scenario: Callable[[grpc.aio.Channel], Awaitable[None]],
 ) -> None:
+    """Run ``scenario`` against a grpc.aio server with the interceptor before ``handlers``."""
+
     async def main() -> None:
-        handlers = [
-            grpc.method_handlers_generic_handler(
-                SERVICE,
-                {
-                    "GetAccount": grpc.unary_unary_rpc_method_handler(_who),
-                    "GetSync": grpc.unary_unary_rpc_method_handler(_who_sync),
-                    "StreamBlocks": grpc.unary_stream_rpc_method_handler(_count),
-                    "StreamWrites": grpc.unary_stream_rpc_method_handler(_count_by_write),
-                },
-            )
-        ]
-        if any_method:
-            handlers = [_AnyMethod()]
         server = grpc.aio.server(interceptors=[AioPolicyInterceptor(policy)], handlers=handlers)
         port = server.add_insecure_port("127.0.0.1:0")
         await server.start()
@@ -75,6 +66,23 @@ def run(
             await server.stop(None)
 
     asyncio.run(main())
+
+
+def run(
+    policy: Path, scenario: Callable[[grpc.aio.Channel], Awaitable[None]], any_method=False
+) -> None:
+    handlers = [
+        grpc.method_handlers_generic_handler(
+            SERVICE,
+            {
+                "GetAccount": grpc.unary_unary_rpc_method_handler(_who),
+                "GetSync": grpc.unary_unary_rpc_method_handler(_who_sync),
+                "StreamBlocks": grpc.unary_stream_rpc_method_handler(_count),
+                "StreamWrites": grpc.unary_stream_rpc_method_handler(_count_by_write),
+            },
+        )
+    ]
+    serve(policy, [_AnyMethod()] if any_method else handlers, scenario)
 
 
 def bearer(token: str) -> list[tuple[str, str]]:
@@ -270,18 +278,7 @@ def test_behaviours_run_and_abort_as_grpc_aio_runs_them(
         def service(self, details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler:
             return getattr(grpc, f"{kind}_rpc_method_handler")(_BEHAVIOURS[kind, style])
 
-    async def main() -> None:
-        server = grpc.aio.server(interceptors=[AioPolicyInterceptor(policy_file)])
-        server.add_generic_rpc_handlers((Handler(),))
-        port = server.add_insecure_port("127.0.0.1:0")
-        await server.start()
-        try:
-            async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-                await scenario(channel)
-        finally:
-            await server.stop(None)
-
-    asyncio.run(main())
+    serve(policy_file, [Handler()], scenario)
 
 
 def _own_expiry(request: bytes, context) -> Iterator[bytes]:
