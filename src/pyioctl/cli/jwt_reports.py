@@ -153,8 +153,8 @@ def _terminal_json(value: Any, *, indent: bool = False) -> str:
     """``value`` as JSON that is safe on a terminal. JSON escapes only the C0 controls;
     DEL, the C1 controls (U+009B is CSI, which terminals act on as ESC [), bidi overrides
     that reorder the rest of a line and every other unprintable character are escaped
-    too, as ``\\uXXXX`` (a UTF-16 pair beyond U+FFFF), so the text still reads back as
-    the token's. The only raw newlines are the indentation's."""
+    too, as ``\\u`` and four hex digits (a UTF-16 pair beyond U+FFFF), so the text
+    still reads back as the token's. The only raw newlines are the indentation's."""
     text = gojson.dumps(value, indent=indent)
     if text.isascii() and "\x7f" not in text:
         return text
