@@ -635,7 +635,13 @@ def test_scope_is_granted_case_insensitively(forge, token_scope: str, required) 
 
 @pytest.mark.parametrize(
     ("token_scope", "required"),
-    [("Read", "Create"), ("Read", "read create"), (None, "Read"), ("ReadCreate", "Read")],
+    [
+        ("Read", "Create"),
+        ("Read", "read create"),
+        (None, "Read"),
+        ("ReadCreate", "Read"),
+        ("\ufb01les", "files"),  # casefolds to "files"; only ASCII letters fold
+    ],
 )
 def test_a_missing_right_is_insufficient_scope(forge, token_scope, required) -> None:
     token = forge.token(forge.claims(scope=forge.DROP if token_scope is None else token_scope))

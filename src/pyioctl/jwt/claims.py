@@ -137,14 +137,24 @@ def check_times(
         raise NotYetValidError(GO_NOT_VALID_YET)
 
 
+# Only ASCII letters fold. Unicode folding maps other letters onto ASCII (casefold turns
+# "ſ", the Kelvin sign, "ß" and "ﬁ" into s, k, ss and fi), so a token granted "ﬁles"
+# held "files": a right its issuer never wrote, and one that an issuer's allow list, Go's
+# strings.EqualFold or JavaScript's toLowerCase sees as another name.
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
 @lru_cache(maxsize=1024)
 def scope_rights(scope: str) -> frozenset[str]:
-    """The rights a ``scope`` string grants: space-separated, compared case-insensitively.
+    """The rights a ``scope`` string grants: separated by spaces (U+0020 only), with ASCII
+    letters compared in any case and every other character exactly.
 
     The one definition for the library, the policy and the web adapters, so a token is
     read the same way wherever it is checked.
     """
-    return frozenset(right.casefold() for right in scope.split(" ") if right)
+    if scope.isascii():
+        return frozenset(right for right in scope.lower().split(" ") if right)
+    return frozenset(right for right in scope.translate(_ASCII_LOWER).split(" ") if right)
 
 
 @lru_cache(maxsize=256)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from ..jwt import scope_rights
 from .errors import PolicyError
 
 # Methods absent from this map (TRACE, CONNECT, ...) are refused unless a route names them.
@@ -185,8 +186,11 @@ class _GlobAutomaton:
 
 
 def _all_rights(first: str, second: str) -> str:
-    """One scope string holding the rights of both (each once, compared in any case)."""
-    return " ".join({right.casefold(): right for right in (first + " " + second).split()}.values())
+    """One scope string holding the rights of both, each once. Split and compared by
+    ``scope_rights`` itself: a second reading (``str.split`` also splits at tabs and
+    no-break spaces) made ``GET: "Read\tAdmin"`` one right for GET and two for HEAD."""
+    spellings = {scope_rights(right): right for right in (first + " " + second).split(" ")}
+    return " ".join(right for rights, right in spellings.items() if rights)
 
 
 @dataclass(frozen=True)
