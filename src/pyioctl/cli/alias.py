@@ -109,8 +109,6 @@ def import_(app: App, data: str, fmt: str, force_import: bool) -> None:
     unimported: list[dict[str, str]] = []
 
     def add(config: Config) -> bool:
-        imported.clear()
-        unimported.clear()
         for name, address in entries:
             if name in config.aliases and not force_import:
                 unimported.append({"name": name, "address": address})
